@@ -1,0 +1,1 @@
+"""Subcommands of ``o-switcher``; each module exposes ``register(subparsers)``."""

@@ -1,0 +1,2 @@
+// placeholder: the OpenCode shim (issue 2)
+export const OSwitcher = async () => ({});
