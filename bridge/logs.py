@@ -1,0 +1,98 @@
+"""The bridge's log: structlog NDJSON lines in a file, secrets redacted, never on stdout.
+
+One line per event, ``{"event": "...", "msg": "...", "level": ..., "timestamp": ..., ...}``.
+``msg`` repeats ``event`` so that both styles of the original O-Switcher's ``jq`` recipes work
+(``select(.msg == "request_summary")`` and ``select(.event == "cooldown_set")``). Records of
+stdlib ``logging`` (python-lsp-jsonrpc logs tracebacks that way) go through the same redaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import msgspec
+import structlog
+
+from oswitcher.redaction import redact
+
+__all__ = ["configure_logging", "default_log_path"]
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def default_log_path(env: os._Environ[str] | dict[str, str] = os.environ) -> Path:
+    """``$OSWITCHER_LOG``, else ``$XDG_STATE_HOME/o-switcher/bridge.log`` (``~/.local/state``)."""
+    if env.get("OSWITCHER_LOG"):
+        return Path(env["OSWITCHER_LOG"]).expanduser()
+    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "o-switcher" / "bridge.log"
+
+
+def _redact_event(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    return redact(event_dict)
+
+
+def _copy_event_to_msg(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    event_dict.setdefault("msg", event_dict.get("event"))
+    return event_dict
+
+
+def _encode(obj: Any, **_: Any) -> bytes:
+    return msgspec.json.encode(obj, enc_hook=str)
+
+
+def open_log(path: Path) -> BinaryIO:
+    """Open the log for appending (creating its folder), private to the user: it may name keys' hashes."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    return os.fdopen(fd, "ab", buffering=0)
+
+
+def configure_logging(stream: BinaryIO, *, level: str = "info") -> None:
+    """Send structlog (and stdlib ``logging``) to ``stream`` as redacted NDJSON."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.dict_tracebacks,
+        _copy_event_to_msg,
+        _redact_event,  # last before rendering: nothing added after it escapes redaction
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.processors.JSONRenderer(serializer=_encode)],
+        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
+        logger_factory=structlog.BytesLoggerFactory(stream),
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(_TextAdapter(stream))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer(serializer=lambda o, **_: _encode(o).decode()),
+            ],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    # python-lsp-jsonrpc logs a traceback for every error reply, including the ones the bridge
+    # raises on purpose (invalid params); bridge.rpc logs each of those itself, once.
+    logging.getLogger("pylsp_jsonrpc").setLevel(logging.CRITICAL)
+
+
+class _TextAdapter:
+    """A text ``write`` over the binary log stream, for stdlib logging's handler."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> None:
+        self._stream.write(text.encode("utf-8", "replace"))
+
+    def flush(self) -> None:
+        self._stream.flush()

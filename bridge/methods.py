@@ -1,0 +1,108 @@
+"""The JSON-RPC methods the shim calls, and what each one does.
+
+Every handler gets typed params (decoded by :mod:`bridge.rpc`), writes one audit line, and
+answers with a typed result. Decisions belong to the engine; this module only translates
+between the wire and it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import structlog
+
+from bridge import __version__
+from bridge.protocol import (
+    PROTOCOL_VERSION,
+    ChatHeadersResult,
+    ChatInput,
+    ChatParamsResult,
+    EventParams,
+    InitializeParams,
+    InitializeResult,
+    ToolCallParams,
+    ToolCallResult,
+)
+from bridge.rpc import Method, MethodTable
+
+__all__ = ["WANTED_EVENTS", "BridgeMethods"]
+
+#: OpenCode bus events the shim forwards; everything else stays in OpenCode.
+WANTED_EVENTS = ("session.status", "session.error", "session.idle", "message.updated")
+
+_log = structlog.get_logger("bridge.methods")
+
+
+class BridgeMethods:
+    """The bridge's answers to the shim."""
+
+    def __init__(self, *, log_path: Path, on_shutdown: Callable[[], None]) -> None:
+        self._log_path = log_path
+        self._on_shutdown = on_shutdown
+        self._tools: dict[str, Callable[[ToolCallParams], ToolCallResult]] = {
+            "profiles-list": self._profiles_list,
+        }
+
+    def table(self) -> MethodTable:
+        """The method table for :class:`bridge.rpc.RpcConnection`."""
+        return {
+            "initialize": Method(InitializeParams, self.initialize),
+            "shutdown": Method(None, self.shutdown),
+            "chat/params": Method(ChatInput, self.chat_params),
+            "chat/headers": Method(ChatInput, self.chat_headers),
+            "event": Method(EventParams, self.event, notification=True),
+            "tool/call": Method(ToolCallParams, self.tool_call),
+        }
+
+    def initialize(self, params: InitializeParams) -> InitializeResult:
+        _log.info(
+            "bridge_initialized",
+            shim_version=params.shim_version,
+            opencode_version=params.opencode_version,
+            directory=params.directory,
+            worktree=params.worktree,
+        )
+        return InitializeResult(
+            bridge_version=__version__,
+            protocol=PROTOCOL_VERSION,
+            pid=os.getpid(),
+            events=list(WANTED_EVENTS),
+            log_path=str(self._log_path),
+            tools=sorted(self._tools),
+        )
+
+    def shutdown(self) -> None:
+        _log.info("bridge_shutdown_requested")
+        self._on_shutdown()
+
+    def chat_params(self, params: ChatInput) -> ChatParamsResult:
+        _log.info("chat_params", **_chat_fields(params))
+        return ChatParamsResult()
+
+    def chat_headers(self, params: ChatInput) -> ChatHeadersResult:
+        _log.info("chat_headers", **_chat_fields(params))
+        return ChatHeadersResult()
+
+    def event(self, params: EventParams) -> None:
+        _log.info("opencode_event", type=params.type, session_id=params.properties.get("sessionID"))
+
+    def tool_call(self, params: ToolCallParams) -> ToolCallResult:
+        tool = self._tools.get(params.name)
+        _log.info("tool_call", tool=params.name, session_id=params.session_id, known=tool is not None)
+        if tool is None:
+            return ToolCallResult(output=f"O-Switcher has no tool named {params.name!r}.", title="unknown tool")
+        return tool(params)
+
+    def _profiles_list(self, params: ToolCallParams) -> ToolCallResult:
+        return ToolCallResult(output="O-Switcher knows no profiles yet.", title="profiles")
+
+
+def _chat_fields(params: ChatInput) -> dict[str, str | None]:
+    return {
+        "session_id": params.session_id,
+        "provider_id": params.model.provider_id,
+        "model_id": params.model.model_id,
+        "agent": params.agent,
+    }

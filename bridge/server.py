@@ -1,0 +1,75 @@
+"""The bridge process: stdio wire, log file, signals, and the task group everything runs in.
+
+stdout is the wire. Before anything else runs, the real fd 1 is duplicated for the JSON-RPC
+writer and fd 1 (and ``sys.stdout``) are pointed at stderr, so a stray ``print``, a library or
+a child process can never write into the stream. The process ends on stdin EOF, on
+``shutdown``, or on SIGTERM/SIGINT, cancelling every task it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import structlog
+
+from bridge import __version__
+from bridge.framing import MAX_HEADER_BYTES
+from bridge.logs import configure_logging, default_log_path, open_log
+from bridge.methods import BridgeMethods
+from bridge.rpc import RpcConnection
+
+__all__ = ["main", "serve"]
+
+_log = structlog.get_logger("bridge.server")
+
+
+def claim_stdout() -> int:
+    """Keep the real stdout for frames only; returns the wire's file descriptor."""
+    wire = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return wire
+
+
+async def serve(stdin_fd: int, wire_fd: int, *, log_path: os.PathLike[str] | str) -> None:
+    """Serve JSON-RPC on ``stdin_fd`` → ``wire_fd`` until EOF, ``shutdown`` or a signal."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=MAX_HEADER_BYTES)
+    read_transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(stdin_fd, "rb", buffering=0, closefd=False)
+    )
+    write_transport, _ = await loop.connect_write_pipe(
+        asyncio.Protocol, os.fdopen(wire_fd, "wb", buffering=0, closefd=False)
+    )
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    methods = BridgeMethods(log_path=log_path, on_shutdown=lambda: loop.call_soon(stop.set))
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            connection = RpcConnection(reader, write_transport.write, methods.table(), spawn=tasks.create_task)
+            serving = tasks.create_task(connection.serve())
+            stopping = tasks.create_task(stop.wait())
+            done, _ = await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            reason = "eof" if serving in done else "stop"
+            serving.cancel()
+            stopping.cancel()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        read_transport.close()
+        write_transport.close()
+    _log.info("bridge_stopped", reason=reason)
+
+
+def main() -> int:
+    """Entry point of ``python -m bridge`` and ``o-switcher bridge``."""
+    wire = claim_stdout()
+    log_path = default_log_path()
+    configure_logging(open_log(log_path), level=os.environ.get("OSWITCHER_LOG_LEVEL", "info"))
+    _log.info("bridge_started", version=__version__, pid=os.getpid(), python=sys.version.split()[0])
+    asyncio.run(serve(0, wire, log_path=log_path))
+    return 0
