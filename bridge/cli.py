@@ -18,6 +18,7 @@ __all__ = ["main"]
 
 #: Modules under ``bridge.commands``, in the order ``--help`` lists them.
 _COMMANDS = (
+    "install",
     "bridge",
 )
 

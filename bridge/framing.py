@@ -95,24 +95,23 @@ class FrameReader:
 def _content_length(header: bytes) -> tuple[int, int]:
     """The frame's length, and how many bytes of junk came before its headers.
 
-    Headers are the trailing run of ``Name: value`` lines; anything before that run is junk
-    (typically the tail of a previous frame whose Content-Length was too small).
+    The headers are the last ``Content-Length`` line and the ``Name: value`` lines around it;
+    anything before them is junk (typically the tail of a previous frame whose Content-Length
+    was too small, which may run straight into the next header without a line break).
     """
-    lines = header[: -len(_HEADER_END)].split(b"\r\n")
-    first = len(lines)
-    while first > 0 and _is_header_line(lines[first - 1]):
-        first -= 1
-    length = None
-    for line in lines[first:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            value = value.strip()
-            if not value.isdigit() or len(value) > 12:
-                raise FrameError(f"invalid Content-Length {value[:20]!r}")
-            length = int(value)
-    if length is None:
+    block = header[: -len(_HEADER_END)]
+    at = block.lower().rfind(b"content-length:")
+    if at < 0:
         raise FrameError("frame has no Content-Length header")
-    return length, sum(len(line) + 2 for line in lines[:first])
+    value = block[at + len(b"content-length:") :].split(b"\r\n", 1)[0].strip()
+    if not value.isdigit() or len(value) > 12:
+        raise FrameError(f"invalid Content-Length {value[:20]!r}")
+    before = block[:at].split(b"\r\n")
+    junk = before.pop()  # the part of the Content-Length line before the header name
+    while before and not junk and _is_header_line(before[-1]):
+        before.pop()
+    junk_bytes = sum(len(line) + 2 for line in before) + len(junk)
+    return int(value), junk_bytes
 
 
 def _is_header_line(line: bytes) -> bool:

@@ -1,2 +1,315 @@
-// placeholder: the OpenCode shim (issue 2)
-export const OSwitcher = async () => ({});
+// O-Switcher's OpenCode plugin: a thin shim that forwards OpenCode's hooks to the Python bridge.
+//
+// This file is the only code that knows OpenCode's plugin API. It holds no policy: it forwards
+// each hook over stdio JSON-RPC (Content-Length frames) to one long-lived bridge process and
+// applies the answer. It must never block or break OpenCode: every request has a short timeout
+// after which the hook proceeds unchanged, and a bridge that exits is restarted with backoff
+// while hooks pass through. It never writes to OpenCode's terminal; diagnostics go to the log.
+//
+// Every named export of a plugin module must be a plugin function, so helpers stay private.
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const SHIM_VERSION = "0.1.0";
+const PROTOCOL = 1;
+// `o-switcher install` replaces null with the absolute command that starts its bridge.
+const INSTALLED_BRIDGE_CMD = null;
+
+const DEFAULTS = { timeoutMs: 250, toolTimeoutMs: 10000, initTimeoutMs: 10000, restartBaseMs: 200, restartMaxMs: 30000 };
+// A bridge that lived this long is healthy again: its next crash restarts after the base delay.
+const STABLE_AFTER_MS = 10000;
+
+function logPaths(env) {
+  const log = env.OSWITCHER_LOG
+    ? env.OSWITCHER_LOG
+    : path.join(env.XDG_STATE_HOME || path.join(os.homedir(), ".local", "state"), "o-switcher", "bridge.log");
+  return { log, stderr: path.join(path.dirname(log), "bridge-stderr.log") };
+}
+
+function onPath(name, env) {
+  for (const dir of (env.PATH || "").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return null;
+}
+
+// How to start the bridge, in order: $OSWITCHER_BRIDGE_CMD (a JSON array), the command recorded
+// by `o-switcher install`, `o-switcher bridge` on PATH, `python3 -m bridge`.
+function bridgeCommand(env) {
+  if (env.OSWITCHER_BRIDGE_CMD) {
+    const argv = JSON.parse(env.OSWITCHER_BRIDGE_CMD);
+    if (Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === "string")) return argv;
+    throw new Error("OSWITCHER_BRIDGE_CMD must be a JSON array of strings");
+  }
+  if (INSTALLED_BRIDGE_CMD) return INSTALLED_BRIDGE_CMD;
+  const installed = onPath("o-switcher", env);
+  if (installed) return [installed, "bridge"];
+  return ["python3", "-m", "bridge"];
+}
+
+// Splits a byte stream into Content-Length frames.
+class FrameParser {
+  constructor(onMessage) {
+    this.onMessage = onMessage;
+    this.buffer = Buffer.alloc(0);
+  }
+
+  push(chunk) {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    for (;;) {
+      const end = this.buffer.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const match = /content-length:\s*(\d+)/i.exec(this.buffer.toString("latin1", 0, end));
+      if (!match) {
+        this.buffer = this.buffer.subarray(end + 4);
+        continue;
+      }
+      const start = end + 4;
+      const stop = start + Number(match[1]);
+      if (this.buffer.length < stop) return;
+      const body = this.buffer.toString("utf8", start, stop);
+      this.buffer = this.buffer.subarray(stop);
+      let message;
+      try {
+        message = JSON.parse(body);
+      } catch {
+        continue;
+      }
+      this.onMessage(message);
+    }
+  }
+}
+
+function frame(message) {
+  const body = Buffer.from(JSON.stringify(message), "utf8");
+  return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, "latin1"), body]);
+}
+
+// One bridge process at a time, restarted with backoff when it exits. request() never rejects:
+// it resolves to the result, or to undefined on timeout, error or a missing bridge.
+class BridgeClient {
+  constructor({ argv, settings, env, onReady, onNotification, log }) {
+    this.argv = argv;
+    this.settings = settings;
+    this.env = env;
+    this.onReady = onReady;
+    this.onNotification = onNotification;
+    this.log = log;
+    this.child = null;
+    this.pending = new Map();
+    this.nextId = 1;
+    this.failures = 0;
+    this.closed = false;
+    this.restartTimer = null;
+  }
+
+  start() {
+    if (this.closed) return;
+    const { stderr } = logPaths(this.env);
+    let child;
+    try {
+      fs.mkdirSync(path.dirname(stderr), { recursive: true, mode: 0o700 });
+      child = spawn(this.argv[0], this.argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: this.env });
+    } catch (error) {
+      this.log("bridge_spawn_failed", { error: String(error) });
+      this.scheduleRestart();
+      return;
+    }
+    this.child = child;
+    const startedAt = Date.now();
+    const parser = new FrameParser((message) => this.receive(message));
+    child.stdout.on("data", (chunk) => parser.push(chunk));
+    const errors = fs.createWriteStream(stderr, { flags: "a", mode: 0o600 });
+    errors.on("error", () => {});
+    child.stderr.pipe(errors);
+    child.stdin.on("error", () => {}); // EPIPE when the bridge died; the exit handler restarts it
+    child.on("error", (error) => this.log("bridge_spawn_failed", { error: String(error), argv: this.argv }));
+    child.on("close", (code, signal) => {
+      if (this.child !== child) return;
+      this.child = null;
+      for (const { resolve, timer } of this.pending.values()) {
+        clearTimeout(timer);
+        resolve(undefined);
+      }
+      this.pending.clear();
+      if (this.closed) return;
+      if (Date.now() - startedAt > STABLE_AFTER_MS) this.failures = 0;
+      this.log("bridge_exited", { code, signal });
+      this.scheduleRestart();
+    });
+    this.request("initialize", this.onReady.params(), this.settings.initTimeoutMs).then((result) => {
+      if (result && this.child === child) this.onReady.ready(result);
+    });
+  }
+
+  scheduleRestart() {
+    if (this.closed || this.restartTimer) return;
+    const delay = Math.min(this.settings.restartBaseMs * 2 ** this.failures, this.settings.restartMaxMs);
+    this.failures += 1;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.start();
+    }, delay);
+    this.restartTimer.unref?.();
+  }
+
+  receive(message) {
+    if (message.id !== undefined && message.id !== null && !message.method) {
+      const waiter = this.pending.get(message.id);
+      if (!waiter) return; // answered after its timeout: the hook has already moved on
+      this.pending.delete(message.id);
+      clearTimeout(waiter.timer);
+      waiter.resolve(message.error ? undefined : message.result);
+      if (message.error) this.log("bridge_error", { method: waiter.method, error: message.error });
+    } else if (message.method) {
+      this.onNotification(message.method, message.params);
+    }
+  }
+
+  request(method, params, timeoutMs = this.settings.timeoutMs) {
+    const child = this.child;
+    if (!child || !child.stdin.writable) return Promise.resolve(undefined);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.pending.set(id, { resolve, timer, method });
+      child.stdin.write(frame({ jsonrpc: "2.0", id, method, params }));
+    });
+  }
+
+  notify(method, params) {
+    const child = this.child;
+    if (child && child.stdin.writable) child.stdin.write(frame({ jsonrpc: "2.0", method, params }));
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    // The bridge exits on EOF; OpenCode may exit before it does, which is fine.
+    this.child?.stdin.end();
+  }
+}
+
+function chatInput(input) {
+  const model = input.model || {};
+  return {
+    sessionId: input.sessionID,
+    agent: input.agent,
+    messageId: input.message?.id,
+    providerSource: input.provider?.source,
+    model: { providerId: model.providerID ?? input.provider?.info?.id ?? "", modelId: model.id ?? "" },
+  };
+}
+
+function readSettings(options) {
+  const rpc = (options && options.rpc) || {};
+  const pick = (value, fallback) => (Number.isFinite(value) && value > 0 ? value : fallback);
+  return {
+    timeoutMs: pick(rpc.timeout_ms, DEFAULTS.timeoutMs),
+    toolTimeoutMs: pick(rpc.tool_timeout_ms, DEFAULTS.toolTimeoutMs),
+    initTimeoutMs: DEFAULTS.initTimeoutMs,
+    restartBaseMs: pick(rpc.restart_base_ms, DEFAULTS.restartBaseMs),
+    restartMaxMs: pick(rpc.restart_max_ms, DEFAULTS.restartMaxMs),
+  };
+}
+
+function tool(client, name, description, args = {}) {
+  return {
+    description,
+    args,
+    async execute(toolArgs, ctx) {
+      const result = await client.request(
+        "tool/call",
+        { name, args: toolArgs ?? {}, sessionId: ctx?.sessionID, agent: ctx?.agent },
+        client.settings.toolTimeoutMs,
+      );
+      if (!result) return `O-Switcher's bridge did not answer; its log is ${logPaths(client.env).log}`;
+      return result.title ? { title: result.title, output: result.output } : result.output;
+    },
+  };
+}
+
+export const OSwitcher = async (input, options) => {
+  const env = { ...process.env };
+  const { log: logFile } = logPaths(env);
+  const log = (event, fields = {}) => {
+    try {
+      const line = JSON.stringify({ timestamp: new Date().toISOString(), level: "warning", source: "shim", event, msg: event, ...fields });
+      fs.mkdirSync(path.dirname(logFile), { recursive: true, mode: 0o700 });
+      fs.appendFileSync(logFile, line + "\n", { mode: 0o600 });
+    } catch {}
+  };
+  const settings = readSettings(options);
+  let wanted = new Set();
+  let argv;
+  try {
+    argv = bridgeCommand(env);
+  } catch (error) {
+    log("bridge_command_invalid", { error: String(error) });
+    argv = ["python3", "-m", "bridge"];
+  }
+
+  const client = new BridgeClient({
+    argv,
+    settings,
+    env,
+    log,
+    onReady: {
+      params: () => ({
+        shimVersion: SHIM_VERSION,
+        protocol: PROTOCOL,
+        directory: input?.directory,
+        worktree: input?.worktree,
+        pluginOptions: options ?? null,
+      }),
+      ready: (result) => {
+        wanted = new Set(result.events || []);
+        if (result.protocol !== PROTOCOL) log("protocol_mismatch", { shim: PROTOCOL, bridge: result.protocol });
+      },
+    },
+    onNotification: (method, params) => {
+      if (method === "ui/toast" && params?.message) {
+        const body = { message: params.message, variant: params.variant || "info" };
+        if (params.title) body.title = params.title;
+        Promise.resolve(input?.client?.tui?.showToast?.({ body })).catch(() => {});
+      }
+    },
+  });
+  client.start();
+
+  return {
+    async config(_config) {},
+    async "chat.params"(hookInput, output) {
+      const patch = await client.request("chat/params", chatInput(hookInput));
+      if (!patch) return;
+      for (const key of ["temperature", "topP", "topK", "maxOutputTokens"]) {
+        if (patch[key] !== undefined) output[key] = patch[key];
+      }
+      if (patch.options) Object.assign(output.options, patch.options);
+    },
+    async "chat.headers"(hookInput, output) {
+      const patch = await client.request("chat/headers", chatInput(hookInput));
+      if (patch?.headers) Object.assign(output.headers, patch.headers);
+    },
+    async event({ event }) {
+      if (event && wanted.has(event.type)) client.notify("event", { type: event.type, properties: event.properties ?? {}, id: event.id });
+    },
+    tool: {
+      "profiles-list": tool(client, "profiles-list", "List every API key profile O-Switcher knows (keys masked): provider, label, status, last use."),
+    },
+    async dispose() {
+      client.close();
+    },
+  };
+};
