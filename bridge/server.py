@@ -12,6 +12,8 @@ import asyncio
 import os
 import signal
 import sys
+import threading
+from collections.abc import Callable
 
 import structlog
 
@@ -34,23 +36,48 @@ def claim_stdout() -> int:
     return wire
 
 
+async def _open_input(fd: int, reader: asyncio.StreamReader) -> Callable[[], None]:
+    """Feed ``fd`` into ``reader``; returns how to stop. Regular files (``< input``) get a thread."""
+    loop = asyncio.get_running_loop()
+    try:
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0, closefd=False)
+        )
+        return transport.close
+    except ValueError:  # not a pipe, socket or character device
+
+        def pump() -> None:
+            while chunk := os.read(fd, 1 << 16):
+                loop.call_soon_threadsafe(reader.feed_data, chunk)
+            loop.call_soon_threadsafe(reader.feed_eof)
+
+        threading.Thread(target=pump, name="stdin-file", daemon=True).start()
+        return lambda: None
+
+
+async def _open_output(fd: int) -> tuple[Callable[[bytes], object], Callable[[], None]]:
+    """A non-blocking writer for ``fd`` and how to close it; regular files are written directly."""
+    loop = asyncio.get_running_loop()
+    try:
+        transport, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(fd, "wb", buffering=0, closefd=False))
+        return transport.write, transport.close
+    except ValueError:
+        return (lambda data: os.write(fd, data)), (lambda: None)
+
+
 async def serve(stdin_fd: int, wire_fd: int, *, log_path: os.PathLike[str] | str) -> None:
     """Serve JSON-RPC on ``stdin_fd`` → ``wire_fd`` until EOF, ``shutdown`` or a signal."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=MAX_HEADER_BYTES)
-    read_transport, _ = await loop.connect_read_pipe(
-        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(stdin_fd, "rb", buffering=0, closefd=False)
-    )
-    write_transport, _ = await loop.connect_write_pipe(
-        asyncio.Protocol, os.fdopen(wire_fd, "wb", buffering=0, closefd=False)
-    )
+    close_input = await _open_input(stdin_fd, reader)
+    write, close_output = await _open_output(wire_fd)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     methods = BridgeMethods(log_path=log_path, on_shutdown=lambda: loop.call_soon(stop.set))
     try:
         async with asyncio.TaskGroup() as tasks:
-            connection = RpcConnection(reader, write_transport.write, methods.table(), spawn=tasks.create_task)
+            connection = RpcConnection(reader, write, methods.table(), spawn=tasks.create_task)
             serving = tasks.create_task(connection.serve())
             stopping = tasks.create_task(stop.wait())
             done, _ = await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -60,8 +87,8 @@ async def serve(stdin_fd: int, wire_fd: int, *, log_path: os.PathLike[str] | str
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
-        read_transport.close()
-        write_transport.close()
+        close_input()
+        close_output()
     _log.info("bridge_stopped", reason=reason)
 
 
