@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextvars
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -41,6 +40,8 @@ from pylsp_jsonrpc.exceptions import (
     JsonRpcRequestCancelled,
 )
 
+from bridge.context import request_id as _request_id
+from bridge.context import request_method as _request_method
 from bridge.framing import FrameError, FrameReader, encode_frame
 
 __all__ = ["INTERNAL_ERROR", "Method", "MethodTable", "RpcConnection"]
@@ -48,8 +49,6 @@ __all__ = ["INTERNAL_ERROR", "Method", "MethodTable", "RpcConnection"]
 INTERNAL_ERROR = -32603
 _CANCEL = "$/cancelRequest"
 _log = structlog.get_logger("bridge.rpc")
-#: The id of the request being handled, for log lines and for cancellation.
-_request_id: contextvars.ContextVar[str | int | None] = contextvars.ContextVar("request_id", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +58,11 @@ class Method:
     params: type | None
     handler: Callable[..., Any]
     notification: bool = False
+    #: Whether the handler is a coroutine function (run as a task, answered when it ends).
+    is_async: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.handler))
 
 
 MethodTable = Mapping[str, Method]
@@ -97,7 +101,7 @@ class _Dispatcher:
                 args = (msgspec.convert(params or {}, method.params),)
             except msgspec.ValidationError as exc:
                 raise _invalid_params(name, str(exc)) from None
-        if inspect.iscoroutinefunction(method.handler):
+        if method.is_async:
             return self._start(name, method.handler(*args))
         try:
             return self._encode(method.handler(*args))
@@ -162,6 +166,7 @@ class RpcConnection:
     ) -> None:
         self._frames = FrameReader(reader)
         self._write = write
+        self._outbox: list[bytes] = []
         self._tasks: dict[Any, asyncio.Task[Any]] = {}
         self._encoder = msgspec.json.Encoder()
         self._endpoint = Endpoint(_Dispatcher(methods, spawn, self._tasks), self._send, max_workers=1)
@@ -207,13 +212,13 @@ class RpcConnection:
         if message.get("method") == _CANCEL:
             self._cancel(message.get("params"))
             return
-        token = _request_id.set(message.get("id"))
-        structlog.contextvars.bind_contextvars(rpc_id=message.get("id"), rpc_method=message.get("method"))
+        id_token = _request_id.set(message.get("id"))
+        method_token = _request_method.set(message.get("method"))
         try:
             self._endpoint.consume(message)
         finally:
-            structlog.contextvars.unbind_contextvars("rpc_id", "rpc_method")
-            _request_id.reset(token)
+            _request_method.reset(method_token)
+            _request_id.reset(id_token)
 
     def _cancel(self, params: Any) -> None:
         msg_id = params.get("id") if isinstance(params, dict) else None
@@ -232,7 +237,19 @@ class RpcConnection:
             if "id" not in message:
                 return
             body = self._encoder.encode({"jsonrpc": "2.0", "id": message["id"], "error": _Internal().to_dict()})
-        self._write(encode_frame(body))
+        if not self._outbox:
+            # Replies written in one event-loop turn leave in one write (a burst of pipelined
+            # requests would otherwise cost a system call per reply).
+            try:
+                asyncio.get_running_loop().call_soon(self._flush)
+            except RuntimeError:  # no loop: write now
+                self._write(encode_frame(body))
+                return
+        self._outbox.append(encode_frame(body))
+
+    def _flush(self) -> None:
+        data, self._outbox = b"".join(self._outbox), []
+        self._write(data)
 
     def _send_error(self, msg_id: str | int | None, exc: JsonRpcException) -> None:
         self._send({"jsonrpc": "2.0", "id": msg_id, "error": exc.to_dict()})

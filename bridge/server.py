@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import structlog
 
 from bridge import __version__
 from bridge.framing import MAX_HEADER_BYTES
-from bridge.logs import configure_logging, default_log_path, open_log
+from bridge.logs import LoopFlushedLog, configure_logging, default_log_path, open_log
 from bridge.methods import BridgeMethods
 from bridge.rpc import RpcConnection
 
@@ -37,32 +38,36 @@ def claim_stdout() -> int:
 
 
 async def _open_input(fd: int, reader: asyncio.StreamReader) -> Callable[[], None]:
-    """Feed ``fd`` into ``reader``; returns how to stop. Regular files (``< input``) get a thread."""
+    """Feed ``fd`` into ``reader``; returns how to stop.
+
+    Pipes and sockets (how OpenCode starts the bridge) go through the event loop; anything else
+    (a regular file, ``/dev/null``, a terminal) cannot be polled, so a thread reads it.
+    """
     loop = asyncio.get_running_loop()
-    try:
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
         transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0, closefd=False)
         )
         return transport.close
-    except ValueError:  # not a pipe, socket or character device
 
-        def pump() -> None:
-            while chunk := os.read(fd, 1 << 16):
-                loop.call_soon_threadsafe(reader.feed_data, chunk)
-            loop.call_soon_threadsafe(reader.feed_eof)
+    def pump() -> None:
+        while chunk := os.read(fd, 1 << 16):
+            loop.call_soon_threadsafe(reader.feed_data, chunk)
+        loop.call_soon_threadsafe(reader.feed_eof)
 
-        threading.Thread(target=pump, name="stdin-file", daemon=True).start()
-        return lambda: None
+    threading.Thread(target=pump, name="stdin-reader", daemon=True).start()
+    return lambda: None
 
 
 async def _open_output(fd: int) -> tuple[Callable[[bytes], object], Callable[[], None]]:
     """A non-blocking writer for ``fd`` and how to close it; regular files are written directly."""
     loop = asyncio.get_running_loop()
-    try:
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
         transport, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(fd, "wb", buffering=0, closefd=False))
         return transport.write, transport.close
-    except ValueError:
-        return (lambda data: os.write(fd, data)), (lambda: None)
+    return (lambda data: os.write(fd, data)), (lambda: None)
 
 
 async def serve(stdin_fd: int, wire_fd: int, *, log_path: os.PathLike[str] | str) -> None:
@@ -96,7 +101,11 @@ def main() -> int:
     """Entry point of ``python -m bridge`` and ``o-switcher bridge``."""
     wire = claim_stdout()
     log_path = default_log_path()
-    configure_logging(open_log(log_path), level=os.environ.get("OSWITCHER_LOG_LEVEL", "info"))
+    log = LoopFlushedLog(open_log(log_path))
+    configure_logging(log, level=os.environ.get("OSWITCHER_LOG_LEVEL", "info"))
     _log.info("bridge_started", version=__version__, pid=os.getpid(), python=sys.version.split()[0])
-    asyncio.run(serve(0, wire, log_path=log_path))
+    try:
+        asyncio.run(serve(0, wire, log_path=log_path))
+    finally:
+        log.close()
     return 0

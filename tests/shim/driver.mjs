@@ -80,4 +80,5 @@ for await (const line of rl) {
   out(await ops[cmd.op](cmd));
   if (cmd.op === "dispose") break;
 }
-process.exit(0);
+// Exit once stdout is flushed (a pipe is written asynchronously; exiting early truncates it).
+process.stdout.write("", () => process.exit(0));

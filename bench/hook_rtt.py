@@ -1,0 +1,68 @@
+"""Hook round trip: Node → the real shim → the real bridge → back, against a bare echo.
+
+    python bench/hook_rtt.py [--json] [-n 10000]
+
+Prints ``shim_p50_us``/``shim_p99_us`` (sequential ``chat.params`` hook calls through the real
+shim module and bridge), ``raw_p50_us``/``raw_p99_us`` (a bare Content-Length echo over the same
+kind of pipe, same run), ``bridge_direct_p50_us`` (raw client → real bridge, no shim) and
+``pipelined_msgs_per_s`` (a burst of requests written at once to the real bridge).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BRIDGE = [sys.executable, "-m", "bridge"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def node(*args: str, env: dict[str, str], stdin: str | None = None) -> str:
+    done = subprocess.run(["node", *args], input=stdin, capture_output=True, text=True, env=env, cwd=REPO, check=True)
+    return done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("-n", type=int, default=10_000)
+    parser.add_argument("--burst", type=int, default=50_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "OSWITCHER_LOG": str(Path(tmp) / "bridge.log"), "OSWITCHER_BRIDGE_CMD": json.dumps(BRIDGE),
+               "PYTHONPATH": str(REPO)}
+        client = str(REPO / "bench" / "_pipe_client.mjs")
+        raw = json.loads(node(client, "seq", str(args.n), "--", sys.executable, str(REPO / "bench" / "_echo.py"), env=env))
+        direct = json.loads(node(client, "seq", str(args.n), "--", *BRIDGE, env=env))
+        script = '{"op":"sleep","ms":500}\n{"op":"bench","n":200}\n' + f'{{"op":"bench","n":{args.n}}}\n' + '{"op":"dispose"}\n'
+        lines = node(str(REPO / "tests" / "shim" / "driver.mjs"), "{}", str(REPO / "js-shim" / "o-switcher.js"),
+                     env=env, stdin=script).splitlines()
+        shim = json.loads(lines[2])["latencies_us"]
+        bursts = [json.loads(node(client, "burst", str(args.burst), "--", *BRIDGE, env=env))["msgs_per_s"] for _ in range(3)]
+    result = {
+        "n": args.n,
+        "shim_p50_us": round(percentile(shim, 0.50), 1),
+        "shim_p99_us": round(percentile(shim, 0.99), 1),
+        "raw_p50_us": round(percentile(raw, 0.50), 1),
+        "raw_p99_us": round(percentile(raw, 0.99), 1),
+        "bridge_direct_p50_us": round(percentile(direct, 0.50), 1),
+        "bridge_direct_p99_us": round(percentile(direct, 0.99), 1),
+        "pipelined_msgs_per_s": round(statistics.median(bursts)),
+    }
+    result["shim_over_raw_p50"] = round(result["shim_p50_us"] / result["raw_p50_us"], 2)
+    print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    main()
