@@ -68,12 +68,20 @@ class ConfigError(ValueError):
 
 
 class ConfigSnapshot(msgspec.Struct, frozen=True, kw_only=True):
-    """A valid effective config. ``providers`` holds keys: never log or print it whole."""
+    """A valid effective config. ``providers`` and ``layers`` hold keys: never log them whole
+    (the repr leaves them out). ``layers`` feed profile accumulation with per-file sources."""
 
     switcher: SwitcherConfig
     providers: dict[str, Any]
     discovery: Discovery
     sources: tuple[str, ...]
+    layers: tuple[ConfigLayer, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"ConfigSnapshot(switcher={self.switcher!r}, providers={sorted(self.providers)!r},"
+            f" discovery={self.discovery!r}, sources={self.sources!r})"
+        )
 
 
 class _Root(msgspec.Struct, frozen=True):
@@ -201,4 +209,5 @@ def validate(layers: Sequence[ConfigLayer], *, auth_providers: Collection[str] =
         providers=providers,
         discovery=discover(providers, root.switcher.targets),
         sources=tuple(layer.source for layer in layers),
+        layers=tuple(layers),
     )

@@ -31,6 +31,10 @@ class ConfigLayer(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     data: dict[str, Any]
 
+    def __repr__(self) -> str:
+        # The text and data hold API keys; a repr ends up in logs and tracebacks.
+        return f"ConfigLayer(source={self.source!r}, keys={sorted(self.data)!r})"
+
 
 def deep_merge(base: Any, over: Any) -> Any:
     """remeda ``mergeDeep``: plain objects merge recursively, anything else is replaced."""

@@ -7,15 +7,16 @@ import re
 
 __all__ = ["fingerprint", "mask_secret", "describe_secret"]
 
-# A vendor prefix such as "sk-" or "sk-ant-" says which service a key is for and nothing secret.
-_PREFIX = re.compile(r"^[A-Za-z]{2,4}-(?:[A-Za-z]{2,4}-)?")
+# A known vendor prefix says which service a key is for and nothing secret; anything else
+# at the start of a key may be random, so it is not shown.
+_PREFIX = re.compile(r"^(?:sk-ant-|sk-proj-|sk-or-|sk-|xai-|gsk_|AIza)")
 #: Below this length nothing of the secret is shown; between it and _SHOW_TAIL only the prefix.
 _SHOW_PREFIX = 12
 _SHOW_TAIL = 16
 
 
 def mask_secret(secret: str) -> str:
-    """``sk-proj-abcdef…wxyz`` → ``sk-proj-…wxyz``: the vendor prefix and at most 4 last characters.
+    """``sk-proj-abcdef…wxyz`` → ``sk-proj-…wxyz``: a known vendor prefix and at most 4 last characters.
 
     Short secrets show nothing but ``…``; medium ones only their prefix.
     """

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+import structlog
 
 from bridge.cli import main
 
@@ -17,7 +18,9 @@ def cli_env(oc, monkeypatch):
     for key, value in oc.env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("OSWITCHER_DATA_DIR", str(oc.root / "osw"))
-    return oc
+    yield oc
+    # Commands configure structlog for their process; undo it for the tests that follow.
+    structlog.reset_defaults()
 
 
 def test_the_example_config_is_accepted(cli_env, capsys):
@@ -54,7 +57,7 @@ def test_profiles_import_list_label_remove(cli_env, capsys):
     assert "1 new profile(s), 1 in all" in capsys.readouterr().out
     assert main(["profiles", "list", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
-    assert row["key"] == "sk-test-…wxyz" and row["label"] == "openai-1"
+    assert row["key"] == "sk-…wxyz" and row["label"] == "openai-1"
     assert main(["profiles", "label", row["id"], "work"]) == 0
     assert main(["profiles", "list"]) == 0
     out = capsys.readouterr().out

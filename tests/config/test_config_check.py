@@ -119,3 +119,9 @@ def test_error_is_located_in_the_layer_that_set_the_value():
 def test_provider_section_must_be_an_object():
     err = error_of('{"provider": []}')
     assert err.path == "$.provider"
+
+
+def test_snapshot_and_layer_reprs_hide_keys():
+    snapshot = validate([layer('{"provider": {"p": {"apiKey": "sk-test-hidden"}}}')])
+    assert "sk-test-hidden" not in repr(snapshot) and "sk-test-hidden" not in repr(snapshot.layers)
+    assert snapshot.layers[0].source == FILE
