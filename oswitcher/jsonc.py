@@ -7,6 +7,7 @@ offset in the original: a syntax error reported by msgspec maps back to the user
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -14,16 +15,10 @@ import msgspec
 
 __all__ = ["JsoncError", "line_col", "loads", "strip_jsonc"]
 
-# Order matters: a string is consumed whole first, so "//" or "/*" inside it is never a comment.
-_TOKEN = re.compile(
-    r'"(?:[^"\\]|\\.)*"'  # a complete string, escapes included
-    r"|//[^\n]*"  # line comment
-    r"|/\*.*?\*/"  # block comment
-    r"|[,\]}]"  # the tokens trailing-comma removal cares about
-    r'|[^\s"/,\]}]+'  # any other run of non-space characters
-    r'|["/]',  # an unterminated string or stray slash: left for the decoder to reject
-    re.DOTALL,
-)
+# A string is consumed whole first, so "//" or "/*" inside it is never taken for a comment.
+# A lone '"' (unterminated string) or '/' is matched so the scan moves on; the decoder rejects it.
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/|["/]', re.DOTALL)
+_TRAILING_COMMA = re.compile(r",(?=\s*[\]}])")
 _BYTE_OFFSET = re.compile(r"\(byte (\d+)\)")
 
 
@@ -48,24 +43,29 @@ def _blank(text: str) -> str:
 def strip_jsonc(text: str) -> str:
     """Return ``text`` with comments and trailing commas replaced by spaces (same length)."""
     out: list[str] = []
+    strings: list[tuple[int, int]] = []
     last = 0
-    pending_comma: int | None = None  # index in ``out`` of a comma not yet followed by a value
-    for match in _TOKEN.finditer(text):
-        start, end = match.span()
-        out.append(text[last:start])
+    for match in _STRING_OR_COMMENT.finditer(text):
         token = match.group()
-        if token.startswith("//") or (token.startswith("/*") and len(token) >= 4):
+        if token[0] == '"':
+            strings.append(match.span())
+        elif token.startswith("//") or (token.startswith("/*") and len(token) >= 4):
+            out.append(text[last : match.start()])
             out.append(_blank(token))
-        else:
-            if token in ("]", "}") and pending_comma is not None:
-                out[pending_comma] = " "
-            pending_comma = None
-            if token == ",":
-                pending_comma = len(out)
-            out.append(token)
-        last = end
+            last = match.end()
     out.append(text[last:])
-    return "".join(out)
+    blanked = "".join(out)
+    # Trailing commas are rare: find candidates, keep those outside strings.
+    commas = [m.start() for m in _TRAILING_COMMA.finditer(blanked)]
+    if not commas:
+        return blanked
+    starts = [start for start, _end in strings]
+    chars = list(blanked)
+    for pos in commas:
+        i = bisect.bisect_right(starts, pos) - 1
+        if i < 0 or pos >= strings[i][1]:
+            chars[pos] = " "
+    return "".join(chars)
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
