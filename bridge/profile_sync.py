@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import structlog
 
@@ -11,7 +12,7 @@ from bridge.store import StateStore
 from oswitcher.config_merge import ConfigLayer
 from oswitcher.profiles import Credential, Profile, credentials_from_auth, credentials_from_providers
 
-__all__ = ["collect_credentials", "sync_profiles"]
+__all__ = ["ProfileAccumulator", "collect_credentials", "sync_profiles"]
 
 
 def collect_credentials(auth: AuthFile | None, layers: Sequence[ConfigLayer] = ()) -> list[Credential]:
@@ -44,3 +45,33 @@ def sync_profiles(
             "profiles_added", count=len(new), profiles=[{"id": p.id, "provider": p.provider, "label": p.label} for p in new]
         )
     return written
+
+
+class ProfileAccumulator:
+    """Wires profile accumulation to the config watcher.
+
+    Pass ``on_auth`` as the watcher's ``on_auth`` and call ``on_config`` from its ``on_config``:
+    every credential in ``auth.json`` and in the valid config's provider entries is recorded.
+    A rejected config or an unreadable ``auth.json`` adds nothing and removes nothing.
+    """
+
+    __slots__ = ("_auth", "_clock", "_layers", "_store")
+
+    def __init__(self, *, store: StateStore, clock: Callable[[], int]) -> None:
+        self._store = store
+        self._clock = clock
+        self._auth: AuthFile | None = None
+        self._layers: tuple[ConfigLayer, ...] = ()
+
+    def on_auth(self, auth: AuthFile) -> list[Profile]:
+        """``auth.json`` was (re)read: record its credentials."""
+        self._auth = auth
+        return sync_profiles(self._store, auth, (), self._clock())
+
+    def on_config(self, result: Any) -> list[Profile]:
+        """A reload result: when the config was applied, record its providers' keys."""
+        snapshot = getattr(result, "snapshot", None)
+        if snapshot is None:
+            return []
+        self._layers = snapshot.layers
+        return sync_profiles(self._store, None, self._layers, self._clock())

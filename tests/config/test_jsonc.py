@@ -7,54 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jsonc_strategies import gap, json_values, render
+
 from oswitcher.jsonc import JsoncError, line_col, loads, strip_jsonc
-
-_TRICKY = st.sampled_from(["//", "/*", "*/", '"', "\\", ",", "]", "}", "\n", "é", "\u2028", "{env:X}"])
-_TEXT = st.lists(st.one_of(_TRICKY, st.text(max_size=5)), max_size=6).map("".join)
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | _TEXT,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(_TEXT, children, max_size=4),
-    max_leaves=20,
-)
-
-_COMMENT_BODY = st.text(alphabet=st.characters(blacklist_characters="\n\r"), max_size=8)
-
-
-@st.composite
-def _gap(draw):
-    """Whitespace and comments, legal between any two tokens."""
-    parts = []
-    for kind in draw(st.lists(st.sampled_from(["space", "line", "block", "none"]), max_size=3)):
-        if kind == "space":
-            parts.append(draw(st.sampled_from([" ", "\n", "\t", "\r\n"])))
-        elif kind == "line":
-            parts.append("//" + draw(_COMMENT_BODY) + "\n")
-        elif kind == "block":
-            body = draw(st.text(max_size=8)).replace("*/", "* /")
-            parts.append("/*" + body + "*/")
-    return "".join(parts)
-
-
-def _render(draw, value) -> str:
-    if isinstance(value, list):
-        items = [draw(_gap()) + _render(draw, v) + draw(_gap()) for v in value]
-        trailing = "," + draw(_gap()) if items and draw(st.booleans()) else ""
-        return "[" + draw(_gap()) + ",".join(items) + trailing + "]"
-    if isinstance(value, dict):
-        items = [
-            draw(_gap()) + msgspec.json.encode(k).decode() + draw(_gap()) + ":" + draw(_gap()) + _render(draw, v)
-            + draw(_gap())
-            for k, v in value.items()
-        ]
-        trailing = "," + draw(_gap()) if items and draw(st.booleans()) else ""
-        return "{" + draw(_gap()) + ",".join(items) + trailing + "}"
-    return msgspec.json.encode(value).decode()
-
 
 def _same(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
@@ -69,7 +24,7 @@ def _same(a, b) -> bool:
 @settings(max_examples=250, deadline=None)
 @given(value=json_values, data=st.data())
 def test_round_trip_with_comments_and_trailing_commas(value, data):
-    text = data.draw(_gap()) + _render(data.draw, value) + data.draw(_gap())
+    text = data.draw(gap()) + render(data.draw, value) + data.draw(gap())
     stripped = strip_jsonc(text)
     assert len(stripped) == len(text)
     assert stripped.count("\n") == text.count("\n")

@@ -105,3 +105,33 @@ async def test_auth_json_change_calls_on_auth(oc, running):
     async with asyncio.timeout(TIMEOUT):
         auth = await running.auths.get()
     assert auth.data == {"openai": {"type": "api", "key": "sk-test-1"}}
+
+
+async def test_profiles_accumulate_while_watching(oc, tmp_path):
+    from bridge.profile_sync import ProfileAccumulator
+    from bridge.store import StateStore
+
+    store = StateStore(tmp_path / "state" / "state.db")
+    clock = iter(range(1000, 10**6, 1000))
+    acc = ProfileAccumulator(store=store, clock=lambda: next(clock))
+    oc.write(oc.project / "opencode.json", '{"provider": {"w": {"api": "openai", "apiKey": "sk-test-cfg"}}}')
+    oc.write(oc.auth_file, '{"openai": {"type": "api", "key": "sk-test-first"}}')
+    results: asyncio.Queue = asyncio.Queue()
+
+    def on_config(result):
+        acc.on_config(result)
+        results.put_nowait(result)
+
+    stop = asyncio.Event()
+    watcher = ConfigWatcher(directory=oc.subdir, env=oc.env, on_config=on_config, on_auth=acc.on_auth)
+    task = asyncio.create_task(watcher.run(stop))
+    await asyncio.wait_for(results.get(), TIMEOUT)
+    await asyncio.sleep(0.1)
+    oc.auth_file.write_text('{"openai": {"type": "api", "key": "sk-test-second"}}')  # a second login
+    async with asyncio.timeout(TIMEOUT):
+        while len(store.list_profiles()) < 3:
+            await results.get()
+    stop.set()
+    await asyncio.wait_for(task, TIMEOUT)
+    assert sorted((p.label, p.secret) for p in store.list_profiles()) == [
+        ("openai-1", "sk-test-first"), ("openai-2", "sk-test-second"), ("w-1", "sk-test-cfg")]
