@@ -142,30 +142,39 @@ class ConfigWatcher:
         return result
 
     async def run(self, stop_event: asyncio.Event) -> None:
-        """Load once, then reload on every relevant change until ``stop_event`` is set."""
+        """Load once, then reload on every relevant change until ``stop_event`` is set.
+
+        Exceptions raised by the callbacks propagate (they are the bridge's own bugs); a watched
+        directory vanishing is not an error: the watch is rebuilt on what exists.
+        """
         await self.reload()
         auth_file = None if self._env.get("OPENCODE_AUTH_CONTENT") else str(auth_path(self._env))
         while not stop_event.is_set():
             dirs, interesting = self.watched()
-            names = {str(p) for p in interesting}
-            if not dirs:
-                return
-            watch = awatch(
-                *dirs,
-                watch_filter=lambda _change, path: path in names,
-                recursive=False,
-                step=self._step_ms,
-                stop_event=stop_event,
-                rust_timeout=1000,
-                yield_on_timeout=True,
-            )
-            async for changes in watch:
-                if not changes:
-                    # A timeout tick: re-check the watch set (a directory may have appeared).
-                    if self.watched()[0] != dirs:
-                        break
-                    continue
+            try:
+                await self._watch(dirs, {str(p) for p in interesting}, auth_file, stop_event)
+            except FileNotFoundError:
+                # A directory went away between listing and watching it: rebuild the watch set,
+                # and re-read, since that directory's files are gone too.
+                self._log.info("config_watch_rebuilt", reason="directory removed")
+                await self.reload()
+                await asyncio.sleep(self._step_ms / 1000)
+
+    async def _watch(self, dirs: set[Path], names: set[str], auth_file: str | None, stop_event: asyncio.Event) -> None:
+        """Watch ``dirs`` until stopped or until the set of directories to watch changes."""
+        watch = awatch(
+            *dirs,
+            watch_filter=lambda _change, path: path in names,
+            recursive=False,
+            step=self._step_ms,
+            stop_event=stop_event,
+            # Wake up every second even when nothing happens, to notice new directories.
+            rust_timeout=1000,
+            yield_on_timeout=True,
+        )
+        async for changes in watch:
+            if changes:
                 paths = {path for _change, path in changes}
                 await self.reload(auth_changed=auth_file in paths)
-                if self.watched()[0] != dirs:
-                    break
+            if self.watched()[0] != dirs:
+                return

@@ -129,14 +129,20 @@ def _format_path(path: Sequence[PathSegment]) -> str:
 
 
 def _place(layers: Sequence[ConfigLayer], path: Sequence[PathSegment], message: str) -> ConfigError:
-    """A ConfigError for ``path`` in the merged config, located in the last layer that sets it."""
-    switcher_rel = list(path[1:]) if path[:1] == ["switcher"] else None
-    for layer in reversed(layers):
-        if switcher_rel is not None:
+    """A ConfigError for ``path`` in the merged config, located where its value came from.
+
+    O-Switcher's plugin options win over every ``switcher`` section, so a ``$.switcher…`` value
+    found in the effective plugin entry (the last layer's that has one) is reported there.
+    """
+    if path[:1] == ["switcher"]:
+        for layer in reversed(layers):
             found = find_plugin_options(layer.data.get("plugin"))
-            if found and _get(found[1], switcher_rel)[0]:
-                layer_path = ["plugin", found[0], 1, *switcher_rel]
-                return _error_in(layer, layer_path, message)
+            if found is None:
+                continue
+            if isinstance(found[1], dict) and _get(found[1], path[1:])[0]:
+                return _error_in(layer, ["plugin", found[0], 1, *path[1:]], message)
+            break
+    for layer in reversed(layers):
         if _get(layer.data, path)[0]:
             return _error_in(layer, list(path), message)
     return ConfigError(_format_path(path), message)

@@ -125,3 +125,11 @@ def test_snapshot_and_layer_reprs_hide_keys():
     snapshot = validate([layer('{"provider": {"p": {"apiKey": "sk-test-hidden"}}}')])
     assert "sk-test-hidden" not in repr(snapshot) and "sk-test-hidden" not in repr(snapshot.layers)
     assert snapshot.layers[0].source == FILE
+
+
+def test_bad_plugin_option_is_located_even_when_a_later_layer_sets_the_section():
+    base = layer('{"plugin": [["/x/o-switcher.js",\n {"retry": -2}]]}', source="/global.json")
+    over = layer('{"switcher": {"retry": 1}}', source="/project/opencode.json")
+    with pytest.raises(ConfigError) as info:
+        validate([base, over])
+    assert (info.value.path, info.value.file, info.value.line) == ("$.plugin[0][1].retry", "/global.json", 2)

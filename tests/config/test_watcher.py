@@ -135,3 +135,15 @@ async def test_profiles_accumulate_while_watching(oc, tmp_path):
     await asyncio.wait_for(task, TIMEOUT)
     assert sorted((p.label, p.secret) for p in store.list_profiles()) == [
         ("openai-1", "sk-test-first"), ("openai-2", "sk-test-second"), ("w-1", "sk-test-cfg")]
+
+
+async def test_removing_a_watched_directory_is_not_a_crash(oc, running):
+    dot = oc.subdir / ".opencode"
+    dot.mkdir()
+    (dot / "opencode.json").write_text('{"switcher": {"retry": 6}}')
+    await running.next(retry_is(6))
+    (dot / "opencode.json").unlink()
+    dot.rmdir()
+    await running.next(retry_is(1))
+    (oc.project / "opencode.json").write_text('{"switcher": {"retry": 7}}')
+    await running.next(retry_is(7))
