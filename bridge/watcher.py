@@ -91,6 +91,7 @@ class ConfigWatcher:
         self._log = structlog.get_logger()
         self.current: ConfigSnapshot | None = None
         self.auth: AuthFile | None = None
+        self._last_good_auth: AuthFile | None = None
 
     def watched(self) -> tuple[set[Path], set[Path]]:
         """(directories to watch, paths of interest inside them)."""
@@ -112,7 +113,8 @@ class ConfigWatcher:
 
     def _load(self) -> ReloadResult:
         try:
-            snapshot = load_config(self._directory, self._env, self._worktree, auth=self.auth)
+            # A half-written auth.json must not make auth-only providers look unknown.
+            snapshot = load_config(self._directory, self._env, self._worktree, auth=self._last_good_auth)
         except ConfigError as error:
             self._log.warning(
                 "config_rejected", error=str(error), path=error.path, file=error.file, line=error.line
@@ -133,10 +135,13 @@ class ConfigWatcher:
     async def reload(self, *, auth_changed: bool = True) -> ReloadResult:
         """Re-read (``auth.json`` too when ``auth_changed``), re-validate, call back; returns the result."""
         if auth_changed or self.auth is None:
-            self.auth = read_auth(self._env)
-            if self.auth.problem:
-                self._log.warning("auth_skipped", path=self.auth.source, reason=self.auth.problem)
-            await _call(self._on_auth, self.auth)
+            auth = read_auth(self._env)
+            if auth.problem:
+                self._log.warning("auth_unreadable", path=auth.source, reason=auth.problem)
+            if auth.data is not None or auth.problem is None or self._last_good_auth is None:
+                self._last_good_auth = auth
+            self.auth = auth
+            await _call(self._on_auth, auth)
         result = self._load()
         await _call(self._on_config, result)
         return result

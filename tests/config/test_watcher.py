@@ -147,3 +147,20 @@ async def test_removing_a_watched_directory_is_not_a_crash(oc, running):
     await running.next(retry_is(1))
     (oc.project / "opencode.json").write_text('{"switcher": {"retry": 7}}')
     await running.next(retry_is(7))
+
+
+async def test_half_written_auth_json_does_not_reject_the_config(oc):
+    oc.write(oc.auth_file, '{"anthropic": {"type": "api", "key": "sk-test-a"}}')
+    oc.write(oc.project / "opencode.json",
+             '{"switcher": {"targets": [{"target_id": "c", "provider_id": "anthropic"}]}}')
+    r = Running(oc)
+    task = asyncio.create_task(r.watcher.run(r.stop))
+    assert isinstance(await r.next(), ConfigApplied)
+    await asyncio.sleep(0.1)
+    oc.auth_file.write_text('{"anthropic": {"type": "ap')
+    unreadable = await asyncio.wait_for(r.auths.get(), TIMEOUT)
+    while unreadable.problem is None:
+        unreadable = await asyncio.wait_for(r.auths.get(), TIMEOUT)
+    assert isinstance(await r.next(), ConfigApplied)
+    r.stop.set()
+    await asyncio.wait_for(task, TIMEOUT)
