@@ -20,7 +20,7 @@ import msgspec
 
 from oswitcher.config import TargetSpec
 
-__all__ = ["Discovery", "Pool", "Target", "TargetDiff", "diff", "discover", "pool_key"]
+__all__ = ["Discovery", "Pool", "Target", "TargetDiff", "diff", "discover", "pool_key", "public_url"]
 
 
 class Target(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +38,15 @@ class Target(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str | None = None
     #: Model ids the provider entry declares (``provider.X.models``), in declared order.
     models: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # ``base_url`` is kept whole (requests go there) but may hold credentials: not in a repr.
+        fields = ", ".join(
+            f"{name}={public_url(value) if name == 'base_url' and value else value!r}"
+            for name in self.__struct_fields__
+            for value in (getattr(self, name),)
+        )
+        return f"Target({fields})"
 
 
 class Pool(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,8 +93,9 @@ def _base_url(entry: Mapping[str, Any]) -> str | None:
     return _str_or_none(entry.get("baseURL"))
 
 
-def _public_url(url: str) -> str:
-    # A base URL can carry credentials (user:pass@host, ?key=…); a pool id is shown to people.
+def public_url(url: str) -> str:
+    """``url`` without user info, query or fragment: a base URL can carry credentials
+    (``user:pass@host``, ``?key=…``) and pool ids and outputs are shown to people."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -105,7 +115,7 @@ def pool_key(provider_id: str, entry: Mapping[str, Any] | None) -> str:
         npm = _str_or_none(entry.get("npm"))
         url = _base_url(entry)
         if npm and url:
-            return f"npm:{npm}@{_public_url(url)}"
+            return f"npm:{npm}@{public_url(url)}"
     return provider_id
 
 

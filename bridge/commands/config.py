@@ -29,6 +29,7 @@ def _check(args: argparse.Namespace) -> int:
 
     from bridge.config_files import load_config, read_auth, read_layer
     from oswitcher.config_check import ConfigError, validate
+    from oswitcher.discovery import public_url
 
     env = os.environ
     auth = read_auth(env)
@@ -52,7 +53,10 @@ def _check(args: argparse.Namespace) -> int:
         "sources": list(snapshot.sources),
         "switcher": msgspec.to_builtins(snapshot.switcher),
         "discovered": snapshot.discovery.discovered,
-        "targets": msgspec.to_builtins(snapshot.discovery.targets),
+        "targets": [
+            {**msgspec.to_builtins(t), "base_url": public_url(t.base_url) if t.base_url else None}
+            for t in snapshot.discovery.targets
+        ],
         "pools": msgspec.to_builtins(snapshot.discovery.pools),
     }
     if args.json:

@@ -66,3 +66,11 @@ def test_profiles_import_list_label_remove(cli_env, capsys):
     assert main(["profiles", "remove", row["id"]]) == 1
     assert f"no profile with id '{row['id']}'" in capsys.readouterr().err
     assert main(["profiles", "label", "nope", "x"]) == 1
+
+
+def test_config_check_json_hides_url_credentials(cli_env, capsys):
+    cli_env.write(cli_env.project / "opencode.json",
+                  '{"provider": {"a": {"npm": "x", "options": {"baseURL": "https://u:sk-test-p@h.example/v1?key=k"}}}}')
+    assert main(["config", "check", "--directory", str(cli_env.subdir), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "sk-test" not in out and '"base_url":"https://h.example/v1"' in out.replace(" ", "")

@@ -67,3 +67,9 @@ def test_diff_reports_added_removed_changed_unchanged():
 def test_ids_are_stable_across_reloads():
     assert diff(discover(PROVIDERS), discover(dict(reversed(list(PROVIDERS.items()))))).is_empty
     assert diff(None, discover({"a": {}})).added == ("a",)
+
+
+def test_target_repr_hides_url_credentials():
+    found = discover({"x": {"npm": "p", "options": {"baseURL": "https://u:sk-test-s@h.example/v1?key=sk-test-q"}}})
+    assert found.targets[0].base_url.startswith("https://u:sk-test-s@")  # requests need it whole
+    assert "sk-test" not in repr(found)
