@@ -20,6 +20,8 @@ __all__ = ["main"]
 _COMMANDS = (
     "install",
     "bridge",
+    "config",
+    "profiles",
 )
 
 

@@ -1,0 +1,25 @@
+"""Helpers shared by the command-line subcommands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import structlog
+
+__all__ = ["now_ms", "quiet_logs"]
+
+
+def now_ms() -> int:
+    """The wall clock in epoch milliseconds (commands own their clock; the core never reads it)."""
+    return time.time_ns() // 1_000_000
+
+
+def quiet_logs() -> None:
+    """Send warnings and errors to stderr only: a command's stdout is its output."""
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, structlog.processors.KeyValueRenderer(key_order=["event"])],
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+    )
