@@ -40,8 +40,10 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=50_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "OSWITCHER_LOG": str(Path(tmp) / "bridge.log"), "OSWITCHER_BRIDGE_CMD": json.dumps(BRIDGE),
-               "PYTHONPATH": str(REPO)}
+        home = Path(tmp) / "home"
+        env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+               "XDG_DATA_HOME": str(home / "data"), "OSWITCHER_LOG": str(Path(tmp) / "bridge.log"),
+               "OSWITCHER_BRIDGE_CMD": json.dumps(BRIDGE), "PYTHONPATH": str(REPO)}
         client = str(REPO / "bench" / "_pipe_client.mjs")
         raw = json.loads(node(client, "seq", str(args.n), "--", sys.executable, str(REPO / "bench" / "_echo.py"), env=env))
         direct = json.loads(node(client, "seq", str(args.n), "--", *BRIDGE, env=env))

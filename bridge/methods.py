@@ -26,6 +26,8 @@ from bridge.protocol import (
     ToolCallResult,
 )
 from bridge.rpc import Method, MethodTable
+from bridge.runtime import BridgeRuntime
+from oswitcher.profile_table import render_profiles_table
 
 __all__ = ["WANTED_EVENTS", "BridgeMethods"]
 
@@ -38,7 +40,8 @@ _log = structlog.get_logger("bridge.methods")
 class BridgeMethods:
     """The bridge's answers to the shim."""
 
-    def __init__(self, *, log_path: Path, on_shutdown: Callable[[], None]) -> None:
+    def __init__(self, *, runtime: BridgeRuntime, log_path: Path, on_shutdown: Callable[[], None]) -> None:
+        self._runtime = runtime
         self._log_path = log_path
         self._on_shutdown = on_shutdown
         self._tools: dict[str, Callable[[ToolCallParams], ToolCallResult]] = {
@@ -64,6 +67,7 @@ class BridgeMethods:
             directory=params.directory,
             worktree=params.worktree,
         )
+        self._runtime.start(params.directory, params.worktree)
         return InitializeResult(
             bridge_version=__version__,
             protocol=PROTOCOL_VERSION,
@@ -96,7 +100,8 @@ class BridgeMethods:
         return tool(params)
 
     def _profiles_list(self, params: ToolCallParams) -> ToolCallResult:
-        return ToolCallResult(output="O-Switcher knows no profiles yet.", title="profiles")
+        profiles = self._runtime.store.list_profiles()
+        return ToolCallResult(output=render_profiles_table(profiles, self._runtime.clock()), title="profiles")
 
 
 def _chat_fields(params: ChatInput) -> dict[str, str | None]:

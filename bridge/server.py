@@ -23,6 +23,7 @@ from bridge.framing import MAX_HEADER_BYTES
 from bridge.logs import LoopFlushedLog, configure_logging, default_log_path, open_log
 from bridge.methods import BridgeMethods
 from bridge.rpc import RpcConnection
+from bridge.runtime import BridgeRuntime
 
 __all__ = ["main", "serve"]
 
@@ -79,16 +80,21 @@ async def serve(stdin_fd: int, wire_fd: int, *, log_path: os.PathLike[str] | str
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    methods = BridgeMethods(log_path=log_path, on_shutdown=lambda: loop.call_soon(stop.set))
     try:
         async with asyncio.TaskGroup() as tasks:
+            runtime = BridgeRuntime(
+                env=os.environ, spawn=tasks.create_task, notify=lambda m, p: connection.notify(m, p), stop=stop
+            )
+            methods = BridgeMethods(runtime=runtime, log_path=log_path, on_shutdown=lambda: loop.call_soon(stop.set))
             connection = RpcConnection(reader, write, methods.table(), spawn=tasks.create_task)
             serving = tasks.create_task(connection.serve())
             stopping = tasks.create_task(stop.wait())
             done, _ = await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
             reason = "eof" if serving in done else "stop"
+            stop.set()  # ends the config watcher
             serving.cancel()
             stopping.cancel()
+        runtime.close()
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)

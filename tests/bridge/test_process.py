@@ -14,10 +14,11 @@ import pytest
 
 from tests.bridge.conftest import frame, split_frames
 from tests.bridge.test_redaction import CANARIES
+from tests.shim.test_shim_bridge import isolated_env
 
 
 def start_bridge(tmp_path: Path, **extra_env: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "OSWITCHER_LOG": str(tmp_path / "bridge.log"), **extra_env}
+    env = {**isolated_env(tmp_path), "OSWITCHER_LOG": str(tmp_path / "bridge.log"), **extra_env}
     return subprocess.Popen(
         [sys.executable, "-m", "bridge"],
         stdin=subprocess.PIPE,

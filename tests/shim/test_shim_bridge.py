@@ -21,6 +21,19 @@ BRIDGE_CMD = [sys.executable, "-m", "bridge"]
 pytestmark = pytest.mark.shim
 
 
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    """This environment, with every place the bridge reads or writes moved under ``tmp_path``."""
+    home = tmp_path / "home"
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "PYTHONPATH": str(REPO),
+    }
+
+
 def node() -> str:
     found = shutil.which("node")
     if found is None:
@@ -35,11 +48,12 @@ class Driver:
 
     def __init__(self, tmp_path: Path, *, bridge_cmd=BRIDGE_CMD, options=None, shim: Path = SHIM) -> None:
         self.log = tmp_path / "state" / "bridge.log"
-        env = {**os.environ, "OSWITCHER_LOG": str(self.log), "OSWITCHER_BRIDGE_CMD": json.dumps(bridge_cmd),
-               "PYTHONPATH": str(REPO)}
+        self.project = tmp_path / "project"
+        self.project.mkdir(exist_ok=True)
+        env = {**isolated_env(tmp_path), "OSWITCHER_LOG": str(self.log), "OSWITCHER_BRIDGE_CMD": json.dumps(bridge_cmd)}
         self.proc = subprocess.Popen(
             [node(), str(DRIVER), json.dumps(options), str(shim)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=self.project,
         )
 
     def __call__(self, op: str, **fields) -> dict:
@@ -171,8 +185,8 @@ def test_installed_shim_finds_its_recorded_bridge_without_env(tmp_path):
 
     installed = tmp_path / "o-switcher.js"
     installed.write_text(render_shim(shim_source(), BRIDGE_CMD))
-    env = {k: v for k, v in os.environ.items() if k != "OSWITCHER_BRIDGE_CMD"}
-    env.update(OSWITCHER_LOG=str(tmp_path / "state" / "bridge.log"), PATH="/usr/bin:/bin", PYTHONPATH=str(REPO))
+    env = {k: v for k, v in isolated_env(tmp_path).items() if k != "OSWITCHER_BRIDGE_CMD"}
+    env.update(OSWITCHER_LOG=str(tmp_path / "state" / "bridge.log"), PATH="/usr/bin:/bin")
     proc = subprocess.run(
         [node(), str(DRIVER), "null", str(installed)],
         input='{"op":"sleep","ms":1500}\n{"op":"params","sessionID":"recorded"}\n{"op":"dispose"}\n',
@@ -180,3 +194,33 @@ def test_installed_shim_finds_its_recorded_bridge_without_env(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert '"session_id":"recorded"' in (tmp_path / "state" / "bridge.log").read_text()
+
+
+def test_profiles_list_shows_keys_from_auth_json_masked(tmp_path):
+    data = tmp_path / "home" / ".local" / "share" / "opencode"
+    data.mkdir(parents=True)
+    (data / "auth.json").write_text(json.dumps({"openai": {"type": "api", "key": "sk-proj-shimtest0000aaaa"}}))
+    drive = Driver(tmp_path)
+    drive.wait_ready()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        output = drive("tool", name="profiles-list")["result"]["output"]
+        if "openai" in output:
+            break
+        time.sleep(0.05)
+    assert drive.close() == 0
+    assert "openai" in output and "aaaa" in output
+    assert "sk-proj-shimtest0000aaaa" not in output
+
+
+def test_an_invalid_config_is_reported_to_the_user_with_its_path(tmp_path):
+    drive = Driver(tmp_path)
+    (drive.project / "opencode.json").write_text('{"switcher": {"circuit_breaker": {"failure_threshold": 0}}}')
+    drive.wait_ready()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not (toasts := drive("toasts")["toasts"]):
+        time.sleep(0.05)
+    assert drive.close() == 0
+    assert toasts and toasts[0]["variant"] == "error"
+    assert "$.switcher.circuit_breaker.failure_threshold" in toasts[0]["message"]
+    assert "opencode.json" in toasts[0]["message"]
