@@ -1,0 +1,333 @@
+"""Classify a failed attempt into one of the ten :class:`~oswitcher.taxonomy.ErrorClass` values.
+
+Status codes and ``type`` fields lie (a 429 may be a spent quota, a 400 a bad key or an empty
+balance, a 200 stream can die), so the classifier first gathers :class:`Evidence` from status,
+headers, the structured fields of a JSON body (OpenAI ``error.type/code``, Anthropic
+``error.type``, Google ``error.status`` and ``details[]``, Bedrock ``__type``, OpenRouter
+``metadata.raw``) and the message text, then walks an ordered table of named rules
+(:data:`RULES`); the first that matches decides. The table ends with explicit fallbacks by status
+family, so every input gets a class and the ``rule`` field always says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import msgspec
+
+from oswitcher.error_input import ErrorInput
+from oswitcher.retry_hints import hint_from_headers, hint_from_text, parse_duration_ms
+from oswitcher.taxonomy import RETRYABLE, ErrorClass
+
+__all__ = ["Classification", "Evidence", "Rule", "RULES", "classify", "gather_evidence"]
+
+_TEXT_LIMIT = 8192  # enough for any provider's error; keeps a giant HTML page cheap to scan
+_GOOGLE_RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+
+
+class Classification(msgspec.Struct, frozen=True, kw_only=True):
+    """The verdict: the class, whether waiting can help, the server's hint, and the rule used."""
+
+    error_class: ErrorClass
+    retryable: bool
+    retry_after_ms: int | None
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Everything the rules look at, extracted once per input.
+
+    ``codes`` holds the lower-cased structured identifiers found anywhere in the body
+    (``type``, ``code``, ``status``, ``reason``, ``__type``, ``error_code``); ``text`` the
+    lower-cased message plus body; ``quota_ids`` Google's ``QuotaFailure`` quota ids.
+    """
+
+    status: int | None
+    phase: str
+    kind: str
+    codes: frozenset[str]
+    text: str
+    quota_ids: tuple[str, ...]
+    retry_delay_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A named rule: when ``matches(evidence)`` holds, the input is ``error_class``."""
+
+    name: str
+    error_class: ErrorClass
+    matches: Callable[[Evidence], bool]
+
+
+def gather_evidence(error: ErrorInput) -> Evidence:
+    """Parse the body (and a JSON-looking message) once; collect codes, text and hints."""
+    codes: set[str] = set()
+    quota_ids: list[str] = []
+    delays: list[int] = []
+    texts = [error.message[:_TEXT_LIMIT], error.body[:_TEXT_LIMIT]]
+    status = error.status
+    for source in (error.body, error.message):
+        document = _parse_json(source)
+        if document is not None:
+            embedded = _walk(document, codes, quota_ids, delays, texts)
+            if status is None and embedded is not None:
+                status = embedded  # Google and OpenRouter repeat the HTTP status as error.code
+    amazon = error.headers.get("x-amzn-errortype")
+    if amazon:
+        codes.add(amazon.split(":", 1)[0].lower())
+    return Evidence(
+        status=status,
+        phase=error.phase,
+        kind=error.kind,
+        codes=frozenset(codes),
+        text="\n".join(texts).lower(),
+        quota_ids=tuple(quota_ids),
+        retry_delay_ms=delays[0] if delays else None,
+    )
+
+
+def classify(error: ErrorInput, *, now_ms: int | None = None) -> Classification:
+    """Classify one failed attempt. ``now_ms`` lets HTTP-date and epoch hints become durations."""
+    evidence = gather_evidence(error)
+    for rule in RULES:
+        if rule.matches(evidence):
+            return Classification(
+                error_class=rule.error_class,
+                retryable=rule.error_class in RETRYABLE,
+                retry_after_ms=_retry_after(error, evidence, now_ms=now_ms),
+                rule=rule.name,
+            )
+    raise AssertionError("the rule table ends with a catch-all fallback")  # pragma: no cover
+
+
+def _retry_after(error: ErrorInput, evidence: Evidence, *, now_ms: int | None) -> int | None:
+    hinted = hint_from_headers(error.headers, now_ms=now_ms)
+    if hinted is None:
+        hinted = evidence.retry_delay_ms
+    if hinted is None and error.retry_at_ms is not None and now_ms is not None:
+        hinted = max(0, error.retry_at_ms - now_ms)
+    if hinted is None:
+        hinted = hint_from_text(evidence.text)
+    return hinted
+
+
+def _parse_json(source: str) -> object | None:
+    start = source.find("{")
+    bracket = source.find("[")
+    if start < 0 and bracket < 0:
+        return None
+    if 0 <= bracket < start or start < 0:
+        start = bracket
+    try:
+        return msgspec.json.decode(source[start:].strip().encode())
+    except msgspec.DecodeError:
+        return None
+
+
+def _walk(node: object, codes: set[str], quota_ids: list[str], delays: list[int], texts: list[str], depth: int = 0) -> int | None:
+    """Collect identifiers from a provider's error document; returns an embedded HTTP status."""
+    if depth > 6:
+        return None
+    embedded: int | None = None
+    if isinstance(node, list):
+        for item in node[:8]:
+            found = _walk(item, codes, quota_ids, delays, texts, depth + 1)
+            embedded = embedded if embedded is not None else found
+        return embedded
+    if not isinstance(node, dict):
+        return None
+    for key in ("type", "code", "status", "reason", "__type", "error_code", "errorType"):
+        value = node.get(key)
+        if isinstance(value, str) and value:
+            codes.add(value.lower())
+        elif key == "code" and isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
+            embedded = value
+    if node.get("@type") == _GOOGLE_RETRY_INFO and isinstance(node.get("retryDelay"), str):
+        parsed = parse_duration_ms(node["retryDelay"])
+        if parsed is not None:
+            delays.append(parsed)
+    quota_id = node.get("quotaId")
+    if isinstance(quota_id, str):
+        quota_ids.append(quota_id.lower())
+    raw = node.get("raw")
+    if isinstance(raw, str):
+        texts.append(raw[:_TEXT_LIMIT])  # OpenRouter wraps the upstream provider's error here
+        inner = _parse_json(raw)
+        if inner is not None:
+            _walk(inner, codes, quota_ids, delays, texts, depth + 1)
+    for key in ("error", "details", "metadata", "violations", "errors"):
+        child = node.get(key)
+        if isinstance(child, (dict, list)):
+            found = _walk(child, codes, quota_ids, delays, texts, depth + 1)
+            embedded = embedded if embedded is not None else found
+        elif key == "error" and isinstance(child, str):
+            texts.append(child[:_TEXT_LIMIT])
+    return embedded
+
+
+def _any_code(*names: str) -> Callable[[Evidence], bool]:
+    wanted = frozenset(names)
+    return lambda ev: not wanted.isdisjoint(ev.codes)
+
+
+def _text(pattern: str) -> Callable[[Evidence], bool]:
+    compiled = re.compile(pattern)
+    return lambda ev: compiled.search(ev.text) is not None
+
+
+def _status_in(*statuses: int) -> Callable[[Evidence], bool]:
+    wanted = frozenset(statuses)
+    return lambda ev: ev.status in wanted
+
+
+_CONTEXT_TEXT = _text(
+    r"context[ _-]?length|context window|maximum context|prompt is too long|input is too long"
+    r"|too many (?:input )?tokens|input token count.{0,40}exceeds|exceeds? the (?:model'?s? )?(?:maximum|max) "
+    r"|reduce the length of the messages|request_too_large|prompt too long|maximum prompt length"
+    r"|string too long|maximum number of tokens allowed"
+)
+_QUOTA_CODES = _any_code(
+    "insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
+    "project_spend_limit_exceeded", "organization_usage_limit_exceeded", "billing_hard_limit_reached",
+    "billing_error", "enforced_spend_limit_reached", "insufficient_balance", "payment_required",
+    "billing_not_active",
+)
+_QUOTA_TEXT = _text(
+    r"exceeded your current quota|insufficient[ _](?:balance|credits?|funds|quota)|credit balance is too low"
+    r"|out of credits|purchase (?:more )?credits|spend(?:ing)? limit|usage limits?\b.{0,40}regain access"
+    r"|billing (?:details|hard limit|is not active)|(?:daily|monthly) (?:quota|limit|token limit)"
+    r"|quota (?:has been )?exceeded for quota metric .{0,80}per ?day|requires more credits|no credits"
+    r"|account balance|exceeded (?:your )?(?:monthly|daily) "
+)
+_AUTH_CODES = _any_code(
+    "invalid_api_key", "authentication_error", "invalid_authentication", "api_key_invalid", "unauthenticated",
+    "unrecognizedclientexception", "incompleteSignature".lower(), "invalidsignatureexception",
+    "expiredtokenexception", "account_deactivated", "invalid_key", "api_key_expired", "unauthorized",
+)
+_AUTH_TEXT = _text(
+    r"incorrect api key|invalid api[ _-]?key|api key not valid|api key (?:has )?expired|invalid x-api-key"
+    r"|(?:key|token|account|organi[sz]ation)(?: has been| was| is)? (?:revoked|suspended|deactivated|disabled|banned)"
+    r"|security token included in the request is invalid|authentication fails|no auth credentials"
+    r"|invalid (?:authentication|credentials|bearer token|access token)|unauthori[sz]ed|user not found"
+    r"|api key is invalid|consumer .{0,60} has been suspended|api key .{0,20}(?:not found|does not exist)"
+)
+_PERMISSION_CODES = _any_code(
+    "permission_error", "permission_denied", "accessdeniedexception", "unsupported_country_region_territory",
+    "forbidden", "model_not_allowed",
+)
+_PERMISSION_TEXT = _text(
+    r"not supported (?:in|for) your (?:country|region|location)|location is not supported|country, region"
+    r"|do(?:es)? not have (?:permission|access)|don't have access|not allowed to|permission denied|forbidden"
+    r"|not authorized to (?:access|use|perform)|requires? (?:a )?(?:higher|paid) (?:tier|plan)"
+)
+_MODEL_CODES = _any_code(
+    "model_not_found", "not_found_error", "resourcenotfoundexception", "model_decommissioned",
+    "model_not_available", "modelnotreadyexception_notused", "not_found",
+)
+_MODEL_TEXT = _text(
+    r"model .{0,80}(?:does not exist|not found|is not found|not supported|decommissioned|deprecated|no longer)"
+    r"|no endpoints found|invalid model|unknown model|model identifier is invalid|no such model"
+    r"|model_not_found|is not a valid model|model .{0,40}is not available|no allowed providers are available"
+)
+_OVERLOADED_CODES = _any_code("overloaded_error", "overloaded", "capacity_exceeded", "servicequotaexceeded_notused")
+_OVERLOADED_TEXT = _text(
+    r"overloaded|over capacity|at capacity|capacity (?:exceeded|exhausted)|high demand|currently unavailable due to"
+    r"|no capacity|model is busy|try again later.{0,20}capacity"
+)
+_RATE_CODES = _any_code(
+    "rate_limit_exceeded", "rate_limit_error", "resource_exhausted", "throttlingexception", "too_many_requests",
+    "ratelimitexceeded", "rate_limited", "tokens_exceeded",
+)
+_RATE_TEXT = _text(
+    r"rate[ _-]?limit(?:ed|s)? (?:reached|exceeded|hit)|rate_limit_exceeded|too many requests|throttl"
+    r"|requests per (?:minute|second|day)|tokens per (?:minute|day)|\b(?:rpm|tpm|rpd|tpd)\b"
+    r"|resource has been exhausted|resource exhausted|slow down|request rate increased too quickly"
+    r"|rate limit(?:ed)?\b(?!.{0,60}(?:extra usage|draw from))"
+)
+# Transport errors as Bun and Node render them. Refused/DNS/TLS happen before any byte: the
+# target is down, not the attempt. Reset/closed/terminated mean a started exchange died.
+_BEFORE_RESPONSE_TEXT = _text(
+    r"econnrefused|connection refused|unable to connect|enotfound|getaddrinfo|eai_again|fetch failed"
+    r"|econnaborted|etimedout|timed? ?out|ehostunreach|enetunreach|certificate|ssl|tls|socket hang up"
+    r"|failed to open socket|connectionrefused|network error|dns"
+)
+_STREAM_CUT_TEXT = _text(
+    r"\bterminated\b|econnreset|socket connection was closed unexpectedly|other side closed|premature close"
+    r"|connection (?:reset|lost|closed)|aborted|stream (?:error|ended|closed|interrupted)|incomplete"
+    r"|unexpected end|body (?:timeout|stream)|closed before|socket closed|http2.{0,20}(?:goaway|rst)"
+)
+_SERVER_CODES = _any_code(
+    "api_error", "server_error", "internal", "internal_error", "internal_server_error", "unavailable",
+    "internalserverexception", "serviceunavailableexception", "modelnotreadyexception", "modeltimeoutexception",
+    "deadline_exceeded", "service_unavailable", "bad_gateway", "modelstreamerrorexception",
+)
+_SERVER_TEXT = _text(
+    r"internal (?:server )?error|server error|service (?:is )?(?:temporarily )?unavailable|bad gateway"
+    r"|gateway time-?out|upstream|temporarily unable|please try again later|try your request again"
+)
+
+
+def _status(ev: Evidence) -> int:
+    return ev.status if ev.status is not None else 0
+
+
+RULES: tuple[Rule, ...] = (
+    # OpenCode has already decided these; its names are exact.
+    Rule("opencode_context_overflow", ErrorClass.ContextOverflow, lambda ev: ev.kind == "ContextOverflowError"),
+    Rule("opencode_provider_auth", ErrorClass.AuthFailure, lambda ev: ev.kind == "ProviderAuthError"),
+    Rule(
+        "opencode_caller_side",
+        ErrorClass.InvalidRequest,
+        # The user aborted, or the answer was cut/filtered by design: neither a retry nor another
+        # target helps, and an aborted request must never be failed over.
+        lambda ev: ev.kind in {"MessageAbortedError", "MessageOutputLengthError", "ContentFilterError", "StructuredOutputError"},
+    ),
+    # Quota before everything else that a 429 or 400 could suggest: a spent quota retried loops forever.
+    Rule("quota_code", ErrorClass.QuotaExhausted, _QUOTA_CODES),
+    Rule(
+        "google_quota_per_day",
+        ErrorClass.QuotaExhausted,
+        lambda ev: any("perday" in quota for quota in ev.quota_ids),
+    ),
+    Rule(
+        "google_quota_per_minute",
+        ErrorClass.RateLimited,
+        lambda ev: any("perminute" in quota or "persecond" in quota for quota in ev.quota_ids),
+    ),
+    Rule("status_402", ErrorClass.QuotaExhausted, _status_in(402)),
+    Rule("quota_text", ErrorClass.QuotaExhausted, lambda ev: _status(ev) in (0, 400, 403, 429) and _QUOTA_TEXT(ev)),
+    Rule(
+        "context_overflow",
+        ErrorClass.ContextOverflow,
+        # A 429 "Request too large ... tokens per min" is a rate limit of this key, not a context limit.
+        lambda ev: _status(ev) in (0, 400, 413, 422) and ("context_length_exceeded" in ev.codes or _CONTEXT_TEXT(ev)),
+    ),
+    # Clear evidence only: a key is marked dead on this, so a vague 403 must not land here.
+    Rule("auth_code", ErrorClass.AuthFailure, lambda ev: _status(ev) in (0, 400, 401, 403) and _AUTH_CODES(ev)),
+    Rule("status_401", ErrorClass.AuthFailure, _status_in(401)),
+    Rule("auth_text", ErrorClass.AuthFailure, lambda ev: _status(ev) in (0, 400, 403) and _AUTH_TEXT(ev)),
+    Rule("model_unavailable", ErrorClass.ModelUnavailable, lambda ev: _status(ev) in (0, 400, 404, 422) and (_MODEL_CODES(ev) or _MODEL_TEXT(ev))),
+    Rule("permission", ErrorClass.PermissionFailure, lambda ev: _status(ev) in (0, 400, 403) and (_PERMISSION_CODES(ev) or _PERMISSION_TEXT(ev))),
+    Rule("status_403", ErrorClass.PermissionFailure, _status_in(403)),
+    Rule("status_413", ErrorClass.ContextOverflow, _status_in(413)),
+    Rule("overloaded", ErrorClass.Overloaded, lambda ev: _status(ev) in (0, 429, 498, 500, 503, 529) and (_OVERLOADED_CODES(ev) or _OVERLOADED_TEXT(ev))),
+    Rule("status_529", ErrorClass.Overloaded, _status_in(529)),
+    Rule("rate_limit_code", ErrorClass.RateLimited, lambda ev: _status(ev) in (0, 400, 413, 429) and _RATE_CODES(ev)),
+    Rule("status_429", ErrorClass.RateLimited, _status_in(429)),
+    Rule("rate_limit_text", ErrorClass.RateLimited, lambda ev: ev.status is None and _RATE_TEXT(ev)),
+    Rule("transport_before_response", ErrorClass.TransientServerFailure, lambda ev: ev.phase == "before_response"),
+    Rule("stream_cut", ErrorClass.InterruptedExecution, lambda ev: ev.phase == "in_stream" or (ev.status is None and _STREAM_CUT_TEXT(ev))),
+    Rule("transport_text", ErrorClass.TransientServerFailure, lambda ev: ev.status is None and _BEFORE_RESPONSE_TEXT(ev)),
+    Rule("server_code", ErrorClass.TransientServerFailure, lambda ev: _status(ev) in (0, 500, 502, 503, 504) and (_SERVER_CODES(ev) or _SERVER_TEXT(ev))),
+    Rule("status_timeout", ErrorClass.TransientServerFailure, _status_in(408, 425, 499, 520, 522, 524)),
+    Rule("fallback_5xx", ErrorClass.TransientServerFailure, lambda ev: 500 <= _status(ev) <= 599),
+    Rule("fallback_404", ErrorClass.ModelUnavailable, _status_in(404, 410)),
+    Rule("fallback_4xx", ErrorClass.InvalidRequest, lambda ev: 400 <= _status(ev) <= 499),
+    # A 2xx/3xx that failed, or no status at all with nothing recognisable: treat as a
+    # transient failure of the target, the cautious choice that still lets the request go elsewhere.
+    Rule("fallback_no_status", ErrorClass.TransientServerFailure, lambda ev: True),
+)
