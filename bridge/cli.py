@@ -19,6 +19,7 @@ __all__ = ["main"]
 #: Modules under ``bridge.commands``, in the order ``--help`` lists them.
 _COMMANDS = (
     "bridge",
+    "classify",
 )
 
 
