@@ -186,7 +186,7 @@ def _status_in(*statuses: int) -> Callable[[Evidence], bool]:
 
 _CONTEXT_TEXT = _text(
     r"context[ _-]?length|context window|maximum context|prompt is too long|input is too long"
-    r"|too many (?:input )?tokens|input token count.{0,40}exceeds|exceeds? the (?:model'?s? )?(?:maximum|max) "
+    r"|too many input tokens|input token count.{0,40}exceeds|exceeds? the (?:model'?s? )?(?:maximum|max) "
     r"|reduce the length of the messages|request_too_large|prompt too long|maximum prompt length"
     r"|string too long|maximum number of tokens allowed"
 )
@@ -200,12 +200,12 @@ _QUOTA_TEXT = _text(
     r"exceeded your current quota|insufficient[ _](?:balance|credits?|funds|quota)|credit balance is too low"
     r"|out of credits|purchase (?:more )?credits|spend(?:ing)? limit|usage limits?\b.{0,40}regain access"
     r"|billing (?:details|hard limit|is not active)|(?:daily|monthly) (?:quota|limit|token limit)"
-    r"|quota (?:has been )?exceeded for quota metric .{0,80}per ?day|requires more credits|no credits"
+    r"|quota (?:has been )?exceeded for quota metric .{0,80}per ?day|requires more credits|free-models-per-day"
     r"|account balance|exceeded (?:your )?(?:monthly|daily) "
 )
 _AUTH_CODES = _any_code(
     "invalid_api_key", "authentication_error", "invalid_authentication", "api_key_invalid", "unauthenticated",
-    "unrecognizedclientexception", "incompleteSignature".lower(), "invalidsignatureexception",
+    "unrecognizedclientexception", "incompletesignature", "invalidsignatureexception",
     "expiredtokenexception", "account_deactivated", "invalid_key", "api_key_expired", "unauthorized",
 )
 _AUTH_TEXT = _text(
@@ -226,14 +226,14 @@ _PERMISSION_TEXT = _text(
 )
 _MODEL_CODES = _any_code(
     "model_not_found", "not_found_error", "resourcenotfoundexception", "model_decommissioned",
-    "model_not_available", "modelnotreadyexception_notused", "not_found",
+    "model_not_available", "not_found", "deploymentnotfound",
 )
 _MODEL_TEXT = _text(
     r"model .{0,80}(?:does not exist|not found|is not found|not supported|decommissioned|deprecated|no longer)"
     r"|no endpoints found|invalid model|unknown model|model identifier is invalid|no such model"
     r"|model_not_found|is not a valid model|model .{0,40}is not available|no allowed providers are available"
 )
-_OVERLOADED_CODES = _any_code("overloaded_error", "overloaded", "capacity_exceeded", "servicequotaexceeded_notused")
+_OVERLOADED_CODES = _any_code("overloaded_error", "overloaded", "capacity_exceeded")
 _OVERLOADED_TEXT = _text(
     r"overloaded|over capacity|at capacity|capacity (?:exceeded|exhausted)|high demand|currently unavailable due to"
     r"|no capacity|model is busy|try again later.{0,20}capacity"
@@ -245,7 +245,7 @@ _RATE_CODES = _any_code(
 _RATE_TEXT = _text(
     r"rate[ _-]?limit(?:ed|s)? (?:reached|exceeded|hit)|rate_limit_exceeded|too many requests|throttl"
     r"|requests per (?:minute|second|day)|tokens per (?:minute|day)|\b(?:rpm|tpm|rpd|tpd)\b"
-    r"|resource has been exhausted|resource exhausted|slow down|request rate increased too quickly"
+    r"|too many tokens|please wait before trying again|resource has been exhausted|resource exhausted|slow down|request rate increased too quickly"
     r"|rate limit(?:ed)?\b(?!.{0,60}(?:extra usage|draw from))"
 )
 # Transport errors as Bun and Node render them. Refused/DNS/TLS happen before any byte: the
@@ -307,17 +307,22 @@ RULES: tuple[Rule, ...] = (
         lambda ev: _status(ev) in (0, 400, 413, 422) and ("context_length_exceeded" in ev.codes or _CONTEXT_TEXT(ev)),
     ),
     # Clear evidence only: a key is marked dead on this, so a vague 403 must not land here.
+    # Flagged content is the input's fault: another key or target would refuse it too.
+    Rule("moderation_flagged", ErrorClass.InvalidRequest, _text(r"input was flagged|requires moderation|content management policy|content_filter")),
+    Rule("no_endpoints", ErrorClass.ModelUnavailable, _text(r"no endpoints found|no allowed providers are available|no available model provider")),
     Rule("auth_code", ErrorClass.AuthFailure, lambda ev: _status(ev) in (0, 400, 401, 403) and _AUTH_CODES(ev)),
     Rule("status_401", ErrorClass.AuthFailure, _status_in(401)),
     Rule("auth_text", ErrorClass.AuthFailure, lambda ev: _status(ev) in (0, 400, 403) and _AUTH_TEXT(ev)),
     Rule("model_unavailable", ErrorClass.ModelUnavailable, lambda ev: _status(ev) in (0, 400, 404, 422) and (_MODEL_CODES(ev) or _MODEL_TEXT(ev))),
     Rule("permission", ErrorClass.PermissionFailure, lambda ev: _status(ev) in (0, 400, 403) and (_PERMISSION_CODES(ev) or _PERMISSION_TEXT(ev))),
     Rule("status_403", ErrorClass.PermissionFailure, _status_in(403)),
-    Rule("status_413", ErrorClass.ContextOverflow, _status_in(413)),
     Rule("overloaded", ErrorClass.Overloaded, lambda ev: _status(ev) in (0, 429, 498, 500, 503, 529) and (_OVERLOADED_CODES(ev) or _OVERLOADED_TEXT(ev))),
     Rule("status_529", ErrorClass.Overloaded, _status_in(529)),
     Rule("rate_limit_code", ErrorClass.RateLimited, lambda ev: _status(ev) in (0, 400, 413, 429) and _RATE_CODES(ev)),
+    Rule("status_413", ErrorClass.ContextOverflow, _status_in(413)),
+    Rule("model_not_ready", ErrorClass.TransientServerFailure, _any_code("modelnotreadyexception")),
     Rule("status_429", ErrorClass.RateLimited, _status_in(429)),
+    Rule("slow_down_503", ErrorClass.RateLimited, lambda ev: ev.status == 503 and "slow down" in ev.text),
     Rule("rate_limit_text", ErrorClass.RateLimited, lambda ev: ev.status is None and _RATE_TEXT(ev)),
     Rule("transport_before_response", ErrorClass.TransientServerFailure, lambda ev: ev.phase == "before_response"),
     Rule("stream_cut", ErrorClass.InterruptedExecution, lambda ev: ev.phase == "in_stream" or (ev.status is None and _STREAM_CUT_TEXT(ev))),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 __all__ = ["register", "classify_lines"]
 
@@ -50,6 +50,7 @@ def classify_lines(lines: Iterable[bytes], out: IO[bytes], *, now_ms: int | None
         message: str = ""
         provider: str = ""
         error: dict[str, Any] | None = None
+        phase: Literal["response", "before_response", "in_stream", "unknown"] | None = None
 
     class _Verdict(msgspec.Struct):
         # ``class`` is a keyword in Python, hence the rename.
@@ -84,6 +85,7 @@ def classify_lines(lines: Iterable[bytes], out: IO[bytes], *, now_ms: int | None
                 headers={**base.headers, **lower_headers(line.headers)},
                 body=line.body or base.body,
                 message=line.message or base.message,
+                phase=line.phase or base.phase,
             )
         else:
             error = ErrorInput(
@@ -92,7 +94,7 @@ def classify_lines(lines: Iterable[bytes], out: IO[bytes], *, now_ms: int | None
                 body=line.body,
                 message=line.message,
                 provider=line.provider,
-                phase="response" if line.status is not None else "unknown",
+                phase=line.phase or ("response" if line.status is not None else "unknown"),
             )
         verdict = classify(error, now_ms=now_ms)
         buffer += encoder.encode(
