@@ -32,7 +32,6 @@ import msgspec
 from oswitcher.admission import Admission, InFlight, Load, admit
 from oswitcher.breaker import CircuitBreaker, CircuitState, Transition
 from oswitcher.budgets import Attempt, Budgets, Decision, decide
-from oswitcher.classifier import Classification
 from oswitcher.config import SwitcherConfig
 from oswitcher.cooldown import Cooldown, CooldownBook, Scope, plan_cooldown
 from oswitcher.events import (
@@ -46,55 +45,18 @@ from oswitcher.events import (
     TargetExcluded,
 )
 from oswitcher.health import Health
+from oswitcher.snapshot import CooldownRow, DeadKey, EngineSnapshot, Outcome, StoredPlan
 from oswitcher.policy import Exclusion, SelectionRecord, TargetView, select_target
 from oswitcher.targets import Request, Target
 from oswitcher.taxonomy import BREAKER_FAILURES, ErrorClass
 
 __all__ = ["Engine", "Outcome", "DeadKey", "CooldownRow", "EngineSnapshot"]
 
+
 _QUIET_EXCLUSIONS = frozenset({Exclusion.disabled, Exclusion.lacks_capability})
 _TARGET_COOLING = frozenset(
     {ErrorClass.Overloaded, ErrorClass.TransientServerFailure, ErrorClass.ModelUnavailable}
 )
-
-
-class Outcome(msgspec.Struct, frozen=True, kw_only=True):
-    """How an attempt ended: ``classification`` None means success."""
-
-    target_id: str
-    key_id: str = ""
-    classification: Classification | None = None
-    latency_ms: float | None = None
-
-
-class DeadKey(msgspec.Struct, frozen=True, kw_only=True):
-    """A key rejected for good, and why."""
-
-    since_ms: int
-    reason: str
-
-
-class CooldownRow(msgspec.Struct, frozen=True, kw_only=True):
-    """One cooldown as plain data."""
-
-    target_id: str | None
-    key_id: str | None
-    until_ms: int
-    error_class: ErrorClass
-    source: str
-
-
-class EngineSnapshot(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything worth persisting or sharing between processes; ``msgspec.to_builtins`` makes it plain data."""
-
-    taken_at_ms: int
-    cooldowns: tuple[CooldownRow, ...] = ()
-    dead_keys: dict[str, DeadKey] = {}
-    quota_streaks: dict[str, int] = {}
-    circuits: dict[str, CircuitState] = {}
-    health: dict[str, Health] = {}
-    paused: frozenset[str] = frozenset()
-    draining: frozenset[str] = frozenset()
 
 
 class Engine:
@@ -335,7 +297,7 @@ class Engine:
             self._cooldowns.set(
                 Scope(row.target_id, row.key_id),
                 now_ms=0,
-                plan=_Plan(row.until_ms, row.source),
+                plan=StoredPlan(row.until_ms, row.source),
                 error_class=row.error_class,
             )
         self._dead = dict(snapshot.dead_keys)
@@ -445,10 +407,3 @@ class Engine:
             if not isinstance(event, CircuitStateChange):
                 self._emit(event)
         return events
-
-
-class _Plan(msgspec.Struct, frozen=True):
-    """A stored cooldown replayed through :meth:`CooldownBook.set` with ``now_ms=0``."""
-
-    duration_ms: int
-    source: str
