@@ -56,11 +56,21 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A named rule: when ``matches(evidence)`` holds, the input is ``error_class``."""
+    """A named rule: when :meth:`matches` holds, the input is ``error_class``.
+
+    ``statuses`` is the cheap gate (HTTP statuses the rule applies to, 0 for none; ``None`` for
+    any); ``when`` the predicate over the evidence, run only past the gate.
+    """
 
     name: str
     error_class: ErrorClass
-    matches: Callable[[Evidence], bool]
+    when: Callable[[Evidence], bool]
+    statuses: frozenset[int] | None = None
+
+    def matches(self, evidence: Evidence) -> bool:
+        """Whether this rule, on its own, decides ``evidence``."""
+        status = evidence.status if evidence.status is not None else 0
+        return (self.statuses is None or status in self.statuses) and self.when(evidence)
 
 
 def gather_evidence(error: ErrorInput) -> Evidence:
@@ -68,14 +78,18 @@ def gather_evidence(error: ErrorInput) -> Evidence:
     codes: set[str] = set()
     quota_ids: list[str] = []
     delays: list[int] = []
-    texts = [error.message[:_TEXT_LIMIT], error.body[:_TEXT_LIMIT]]
+    texts = [error.message[:_TEXT_LIMIT]]
     status = error.status
-    for source in (error.body, error.message):
-        document = _parse_json(source)
+    document = _parse_json(error.body)
+    if document is None:
+        texts.append(error.body[:_TEXT_LIMIT])
+    else:
+        # Only the document's prose is searched, not its keys and punctuation: less to scan.
+        status = _merge_status(status, _walk(document, codes, quota_ids, delays, texts))
+    if "{" in error.message:
+        document = _parse_json(error.message)
         if document is not None:
-            embedded = _walk(document, codes, quota_ids, delays, texts)
-            if status is None and embedded is not None:
-                status = embedded  # Google and OpenRouter repeat the HTTP status as error.code
+            status = _merge_status(status, _walk(document, codes, quota_ids, delays, texts))
     amazon = error.headers.get("x-amzn-errortype")
     if amazon:
         codes.add(amazon.split(":", 1)[0].lower())
@@ -93,8 +107,8 @@ def gather_evidence(error: ErrorInput) -> Evidence:
 def classify(error: ErrorInput, *, now_ms: int | None = None) -> Classification:
     """Classify one failed attempt. ``now_ms`` lets HTTP-date and epoch hints become durations."""
     evidence = gather_evidence(error)
-    for rule in RULES:
-        if rule.matches(evidence):
+    for rule in _rules_for(evidence.status if evidence.status is not None else NO_STATUS):
+        if rule.when(evidence):
             return Classification(
                 error_class=rule.error_class,
                 retryable=rule.error_class in RETRYABLE,
@@ -113,6 +127,11 @@ def _retry_after(error: ErrorInput, evidence: Evidence, *, now_ms: int | None) -
     if hinted is None:
         hinted = hint_from_text(evidence.text)
     return hinted
+
+
+def _merge_status(status: int | None, embedded: int | None) -> int | None:
+    # Google and OpenRouter repeat the HTTP status as error.code: useful when none came with it.
+    return status if status is not None else embedded
 
 
 def _parse_json(source: str) -> object | None:
@@ -153,6 +172,10 @@ def _walk(node: object, codes: set[str], quota_ids: list[str], delays: list[int]
     quota_id = node.get("quotaId")
     if isinstance(quota_id, str):
         quota_ids.append(quota_id.lower())
+    for key in ("message", "msg", "detail", "description"):
+        value = node.get(key)
+        if isinstance(value, str):
+            texts.append(value[:_TEXT_LIMIT])
     raw = node.get("raw")
     if isinstance(raw, str):
         texts.append(raw[:_TEXT_LIMIT])  # OpenRouter wraps the upstream provider's error here
@@ -177,11 +200,6 @@ def _any_code(*names: str) -> Callable[[Evidence], bool]:
 def _text(pattern: str) -> Callable[[Evidence], bool]:
     compiled = re.compile(pattern)
     return lambda ev: compiled.search(ev.text) is not None
-
-
-def _status_in(*statuses: int) -> Callable[[Evidence], bool]:
-    wanted = frozenset(statuses)
-    return lambda ev: ev.status in wanted
 
 
 _CONTEXT_TEXT = _text(
@@ -275,64 +293,112 @@ def _status(ev: Evidence) -> int:
     return ev.status if ev.status is not None else 0
 
 
+def _either(*checks: Callable[[Evidence], bool]) -> Callable[[Evidence], bool]:
+    return lambda ev: any(check(ev) for check in checks)
+
+
+_ALWAYS: Callable[[Evidence], bool] = lambda ev: True  # noqa: E731
+NO_STATUS = 0  # the status family of an input without an HTTP status
+_4XX = frozenset(range(400, 500))
+_5XX = frozenset(range(500, 600))
+
+#: The ordered rule table. ``statuses`` (0 = no status) gates each rule before its predicate runs.
 RULES: tuple[Rule, ...] = (
     # OpenCode has already decided these; its names are exact.
     Rule("opencode_context_overflow", ErrorClass.ContextOverflow, lambda ev: ev.kind == "ContextOverflowError"),
     Rule("opencode_provider_auth", ErrorClass.AuthFailure, lambda ev: ev.kind == "ProviderAuthError"),
+    # The user aborted, or the answer was cut/filtered by design: neither a retry nor another
+    # target helps, and an aborted request must never be failed over.
     Rule(
         "opencode_caller_side",
         ErrorClass.InvalidRequest,
-        # The user aborted, or the answer was cut/filtered by design: neither a retry nor another
-        # target helps, and an aborted request must never be failed over.
         lambda ev: ev.kind in {"MessageAbortedError", "MessageOutputLengthError", "ContentFilterError", "StructuredOutputError"},
     ),
     # Quota before everything else that a 429 or 400 could suggest: a spent quota retried loops forever.
     Rule("quota_code", ErrorClass.QuotaExhausted, _QUOTA_CODES),
-    Rule(
-        "google_quota_per_day",
-        ErrorClass.QuotaExhausted,
-        lambda ev: any("perday" in quota for quota in ev.quota_ids),
-    ),
+    Rule("google_quota_per_day", ErrorClass.QuotaExhausted, lambda ev: any("perday" in q for q in ev.quota_ids)),
     Rule(
         "google_quota_per_minute",
         ErrorClass.RateLimited,
-        lambda ev: any("perminute" in quota or "persecond" in quota for quota in ev.quota_ids),
+        lambda ev: any("perminute" in q or "persecond" in q for q in ev.quota_ids),
     ),
-    Rule("status_402", ErrorClass.QuotaExhausted, _status_in(402)),
-    Rule("quota_text", ErrorClass.QuotaExhausted, lambda ev: _status(ev) in (0, 400, 403, 429) and _QUOTA_TEXT(ev)),
+    Rule("status_402", ErrorClass.QuotaExhausted, _ALWAYS, statuses=frozenset({402})),
+    Rule("quota_text", ErrorClass.QuotaExhausted, _QUOTA_TEXT, statuses=frozenset({0, 400, 403, 429})),
+    # A 429 "Request too large ... tokens per min" is a rate limit of this key, not a context limit.
     Rule(
         "context_overflow",
         ErrorClass.ContextOverflow,
-        # A 429 "Request too large ... tokens per min" is a rate limit of this key, not a context limit.
-        lambda ev: _status(ev) in (0, 400, 413, 422) and ("context_length_exceeded" in ev.codes or _CONTEXT_TEXT(ev)),
+        lambda ev: "context_length_exceeded" in ev.codes or _CONTEXT_TEXT(ev),
+        statuses=frozenset({0, 400, 413, 422}),
     ),
-    # Clear evidence only: a key is marked dead on this, so a vague 403 must not land here.
     # Flagged content is the input's fault: another key or target would refuse it too.
-    Rule("moderation_flagged", ErrorClass.InvalidRequest, _text(r"input was flagged|requires moderation|content management policy|content_filter")),
-    Rule("no_endpoints", ErrorClass.ModelUnavailable, _text(r"no endpoints found|no allowed providers are available|no available model provider")),
-    Rule("auth_code", ErrorClass.AuthFailure, lambda ev: _status(ev) in (0, 400, 401, 403) and _AUTH_CODES(ev)),
-    Rule("status_401", ErrorClass.AuthFailure, _status_in(401)),
-    Rule("auth_text", ErrorClass.AuthFailure, lambda ev: _status(ev) in (0, 400, 403) and _AUTH_TEXT(ev)),
-    Rule("model_unavailable", ErrorClass.ModelUnavailable, lambda ev: _status(ev) in (0, 400, 404, 422) and (_MODEL_CODES(ev) or _MODEL_TEXT(ev))),
-    Rule("permission", ErrorClass.PermissionFailure, lambda ev: _status(ev) in (0, 400, 403) and (_PERMISSION_CODES(ev) or _PERMISSION_TEXT(ev))),
-    Rule("status_403", ErrorClass.PermissionFailure, _status_in(403)),
-    Rule("overloaded", ErrorClass.Overloaded, lambda ev: _status(ev) in (0, 429, 498, 500, 503, 529) and (_OVERLOADED_CODES(ev) or _OVERLOADED_TEXT(ev))),
-    Rule("status_529", ErrorClass.Overloaded, _status_in(529)),
-    Rule("rate_limit_code", ErrorClass.RateLimited, lambda ev: _status(ev) in (0, 400, 413, 429) and _RATE_CODES(ev)),
-    Rule("status_413", ErrorClass.ContextOverflow, _status_in(413)),
+    Rule(
+        "moderation_flagged",
+        ErrorClass.InvalidRequest,
+        _text(r"input was flagged|requires moderation|content management policy|content_filter"),
+        statuses=frozenset({0, 400, 403}),
+    ),
+    Rule(
+        "no_endpoints",
+        ErrorClass.ModelUnavailable,
+        _text(r"no endpoints found|no allowed providers are available|no available model provider"),
+        statuses=frozenset({0, 400, 404, 503}),
+    ),
+    # Clear evidence only: a key is marked dead on these, so a vague 403 must not land here.
+    Rule("auth_code", ErrorClass.AuthFailure, _AUTH_CODES, statuses=frozenset({0, 400, 401, 403})),
+    Rule("status_401", ErrorClass.AuthFailure, _ALWAYS, statuses=frozenset({401})),
+    Rule("auth_text", ErrorClass.AuthFailure, _AUTH_TEXT, statuses=frozenset({0, 400, 403})),
+    Rule(
+        "model_unavailable",
+        ErrorClass.ModelUnavailable,
+        _either(_MODEL_CODES, _MODEL_TEXT),
+        statuses=frozenset({0, 400, 404, 422}),
+    ),
+    Rule("permission", ErrorClass.PermissionFailure, _either(_PERMISSION_CODES, _PERMISSION_TEXT), statuses=frozenset({0, 400, 403})),
+    Rule("status_403", ErrorClass.PermissionFailure, _ALWAYS, statuses=frozenset({403})),
+    Rule(
+        "overloaded",
+        ErrorClass.Overloaded,
+        _either(_OVERLOADED_CODES, _OVERLOADED_TEXT),
+        statuses=frozenset({0, 429, 498, 500, 503, 529}),
+    ),
+    Rule("status_529", ErrorClass.Overloaded, _ALWAYS, statuses=frozenset({529})),
+    Rule("rate_limit_code", ErrorClass.RateLimited, _RATE_CODES, statuses=frozenset({0, 400, 413, 429})),
+    Rule("status_413", ErrorClass.ContextOverflow, _ALWAYS, statuses=frozenset({413})),
     Rule("model_not_ready", ErrorClass.TransientServerFailure, _any_code("modelnotreadyexception")),
-    Rule("status_429", ErrorClass.RateLimited, _status_in(429)),
-    Rule("slow_down_503", ErrorClass.RateLimited, lambda ev: ev.status == 503 and "slow down" in ev.text),
-    Rule("rate_limit_text", ErrorClass.RateLimited, lambda ev: ev.status is None and _RATE_TEXT(ev)),
+    Rule("status_429", ErrorClass.RateLimited, _ALWAYS, statuses=frozenset({429})),
+    Rule("slow_down_503", ErrorClass.RateLimited, lambda ev: "slow down" in ev.text, statuses=frozenset({503})),
+    Rule("rate_limit_text", ErrorClass.RateLimited, _RATE_TEXT, statuses=frozenset({0})),
     Rule("transport_before_response", ErrorClass.TransientServerFailure, lambda ev: ev.phase == "before_response"),
-    Rule("stream_cut", ErrorClass.InterruptedExecution, lambda ev: ev.phase == "in_stream" or (ev.status is None and _STREAM_CUT_TEXT(ev))),
-    Rule("transport_text", ErrorClass.TransientServerFailure, lambda ev: ev.status is None and _BEFORE_RESPONSE_TEXT(ev)),
-    Rule("server_code", ErrorClass.TransientServerFailure, lambda ev: _status(ev) in (0, 500, 502, 503, 504) and (_SERVER_CODES(ev) or _SERVER_TEXT(ev))),
-    Rule("status_timeout", ErrorClass.TransientServerFailure, _status_in(408, 425, 499, 520, 522, 524)),
-    Rule("fallback_5xx", ErrorClass.TransientServerFailure, lambda ev: 500 <= _status(ev) <= 599),
-    Rule("fallback_404", ErrorClass.ModelUnavailable, _status_in(404, 410)),
-    Rule("fallback_4xx", ErrorClass.InvalidRequest, lambda ev: 400 <= _status(ev) <= 499),
+    Rule(
+        "stream_cut",
+        ErrorClass.InterruptedExecution,
+        lambda ev: ev.phase == "in_stream" or (ev.status is None and _STREAM_CUT_TEXT(ev)),
+    ),
+    Rule("transport_text", ErrorClass.TransientServerFailure, _BEFORE_RESPONSE_TEXT, statuses=frozenset({0})),
+    Rule(
+        "server_code",
+        ErrorClass.TransientServerFailure,
+        _either(_SERVER_CODES, _SERVER_TEXT),
+        statuses=frozenset({0, 500, 502, 503, 504}),
+    ),
+    Rule("status_timeout", ErrorClass.TransientServerFailure, _ALWAYS, statuses=frozenset({408, 425, 499, 520, 522, 524})),
+    Rule("fallback_5xx", ErrorClass.TransientServerFailure, _ALWAYS, statuses=_5XX),
+    Rule("fallback_404", ErrorClass.ModelUnavailable, _ALWAYS, statuses=frozenset({404, 410})),
+    Rule("fallback_4xx", ErrorClass.InvalidRequest, _ALWAYS, statuses=_4XX),
     # A 2xx/3xx that failed, or no status at all with nothing recognisable: treat as a
     # transient failure of the target, the cautious choice that still lets the request go elsewhere.
-    Rule("fallback_no_status", ErrorClass.TransientServerFailure, lambda ev: True),
+    Rule("fallback_no_status", ErrorClass.TransientServerFailure, _ALWAYS),
 )
+
+_BY_STATUS: dict[int, tuple[Rule, ...]] = {}
+
+
+def _rules_for(status: int) -> tuple[Rule, ...]:
+    """The rules whose status gate admits ``status``, in table order (memoised per status)."""
+    rules = _BY_STATUS.get(status)
+    if rules is None:
+        rules = tuple(rule for rule in RULES if rule.statuses is None or status in rule.statuses)
+        if len(_BY_STATUS) < 1024:  # statuses are few; the bound only guards against junk input
+            _BY_STATUS[status] = rules
+    return rules

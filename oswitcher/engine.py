@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-import msgspec
 
 from oswitcher.admission import Admission, InFlight, Load, admit
 from oswitcher.breaker import CircuitBreaker, CircuitState, Transition
@@ -45,14 +44,17 @@ from oswitcher.events import (
     TargetExcluded,
 )
 from oswitcher.health import Health
-from oswitcher.snapshot import CooldownRow, DeadKey, EngineSnapshot, Outcome, StoredPlan
-from oswitcher.policy import Exclusion, SelectionRecord, TargetView, select_target
+from oswitcher.snapshot import CooldownRow, DeadKey, EngineSnapshot, Outcome, book_from_rows, cooldown_rows
+from oswitcher.policy import Exclusion, SelectionRecord, TargetView, prepare_view, priority_range, select_target
 from oswitcher.targets import Request, Target
 from oswitcher.taxonomy import BREAKER_FAILURES, ErrorClass
 
 __all__ = ["Engine", "Outcome", "DeadKey", "CooldownRow", "EngineSnapshot"]
 
 
+#: How stale a cached view's health may get before it is recomputed.
+HEALTH_REFRESH_MS = 1_000
+_FOREVER = 1 << 62
 _QUIET_EXCLUSIONS = frozenset({Exclusion.disabled, Exclusion.lacks_capability})
 _TARGET_COOLING = frozenset(
     {ErrorClass.Overloaded, ErrorClass.TransientServerFailure, ErrorClass.ModelUnavailable}
@@ -85,8 +87,13 @@ class Engine:
         self._paused: set[str] = set()
         self._draining: set[str] = set()
         self._in_flight = InFlight()
+        # Views are rebuilt only when their target's state changed or time crossed a boundary
+        # they depend on (a cooldown's end, an open circuit's end, a health refresh): at a
+        # thousand targets, building every view on every selection would cost milliseconds.
+        self._views: dict[str, tuple[TargetView, int]] = {}
+        self._key_targets: dict[str, set[str]] = {}
+        self._priorities: tuple[int, int] = (0, 0)
 
-    # --- configuration -------------------------------------------------------------------
 
     def set_targets(self, targets: Iterable[Target]) -> None:
         """Replace the target list; state of targets that stay is kept, the rest is dropped."""
@@ -101,13 +108,18 @@ class Engine:
             if target_id not in self._breakers:
                 self._breakers[target_id] = CircuitBreaker(settings=self._config.circuit_breaker)
                 self._health[target_id] = Health(updated_ms=self._clock())
+        self._key_targets = {}
+        for target in self._order:
+            for key in target.keys:
+                self._key_targets.setdefault(key, set()).add(target.target_id)
+        self._priorities = priority_range(self._order)
+        self._views.clear()
 
     @property
     def targets(self) -> tuple[Target, ...]:
         """The targets, ordered by id."""
         return tuple(self._order)
 
-    # --- the request path ----------------------------------------------------------------
 
     def admit(self, request: Request, *, waiting: int) -> Admission:
         """Admission for a new request, given how many requests are waiting in the caller's queue."""
@@ -145,6 +157,7 @@ class Engine:
         if record.selected is not None:
             target_id = record.selected.target_id
             _, transitions = self._breakers[target_id].acquire(now)
+            self._views.pop(target_id, None)
             self._circuit_events(target_id, transitions, now)
             self._in_flight.acquire(target_id, limit=1 << 30)
         return record
@@ -156,6 +169,7 @@ class Engine:
         target_id, key_id = outcome.target_id, outcome.key_id
         if target_id not in self._targets:
             return events
+        self._touch(target_id, key_id)
         self._in_flight.release(target_id)
         breaker = self._breakers[target_id]
         verdict = outcome.classification
@@ -208,6 +222,7 @@ class Engine:
     def cancel(self, target_id: str) -> None:
         """Undo a :meth:`select` whose request never produced an outcome (the user aborted)."""
         if target_id in self._targets:
+            self._views.pop(target_id, None)
             self._in_flight.release(target_id)
             self._breakers[target_id].release()
 
@@ -215,25 +230,28 @@ class Engine:
         """The next step after a failed attempt: Retry, Failover or GiveUp."""
         return decide(history, budgets=self._budgets, draw=self._random())
 
-    # --- operator ------------------------------------------------------------------------
 
     def pause(self, target_id: str) -> None:
         """Send nothing new to ``target_id`` until :meth:`resume`."""
         self._paused.add(target_id)
+        self._views.pop(target_id, None)
 
     def drain(self, target_id: str) -> None:
         """Like pause, for taking a target out gracefully: in-flight requests finish."""
         self._draining.add(target_id)
+        self._views.pop(target_id, None)
 
     def resume(self, target_id: str) -> None:
         """Undo pause and drain."""
         self._paused.discard(target_id)
         self._draining.discard(target_id)
+        self._views.pop(target_id, None)
 
     def reset(self, target_id: str) -> list[Event]:
         """Close the circuit, clear the target's cooldowns and health."""
         now = self._clock()
         events: list[Event] = []
+        self._views.pop(target_id, None)
         if target_id in self._breakers:
             events += self._circuit_events(target_id, self._breakers[target_id].reset(), now)
             self._health[target_id] = Health(updated_ms=now)
@@ -244,6 +262,7 @@ class Engine:
 
     def revive_key(self, key_id: str) -> None:
         """The user fixed a key: not dead, no cooldowns, no quota streak."""
+        self._touch(None, key_id)
         self._dead.pop(key_id, None)
         self._quota_streak.pop(key_id, None)
         for scope, _ in self._cooldowns.items():
@@ -266,22 +285,12 @@ class Engine:
         """The active cooldown of exactly this scope, if any."""
         return self._cooldowns.active(Scope(target_id, key_id), self._clock())
 
-    # --- persistence ---------------------------------------------------------------------
 
     def snapshot(self) -> EngineSnapshot:
         """The persistent state as a value (``msgspec.to_builtins`` for plain data)."""
         return EngineSnapshot(
             taken_at_ms=self._clock(),
-            cooldowns=tuple(
-                CooldownRow(
-                    target_id=scope.target_id,
-                    key_id=scope.key_id,
-                    until_ms=entry.until_ms,
-                    error_class=entry.error_class,
-                    source=entry.source,
-                )
-                for scope, entry in self._cooldowns.items()
-            ),
+            cooldowns=cooldown_rows(self._cooldowns),
             dead_keys=dict(self._dead),
             quota_streaks=dict(self._quota_streak),
             circuits={target_id: breaker.state for target_id, breaker in self._breakers.items()},
@@ -292,14 +301,7 @@ class Engine:
 
     def restore(self, snapshot: EngineSnapshot) -> None:
         """Adopt a snapshot (from disk or another process). Circuits of unknown targets are ignored."""
-        self._cooldowns = CooldownBook()
-        for row in snapshot.cooldowns:
-            self._cooldowns.set(
-                Scope(row.target_id, row.key_id),
-                now_ms=0,
-                plan=StoredPlan(row.until_ms, row.source),
-                error_class=row.error_class,
-            )
+        self._cooldowns = book_from_rows(snapshot.cooldowns)
         self._dead = dict(snapshot.dead_keys)
         self._quota_streak = dict(snapshot.quota_streaks)
         for target_id, state in snapshot.circuits.items():
@@ -310,18 +312,33 @@ class Engine:
                 self._health[target_id] = health
         self._paused = set(snapshot.paused)
         self._draining = set(snapshot.draining)
+        self._views.clear()
 
-    # --- internals -----------------------------------------------------------------------
 
     def _plan(self, request: Request, now: int) -> SelectionRecord:
+        views = []
+        cache = self._views
+        for target in self._order:
+            entry = cache.get(target.target_id)
+            if entry is None or now >= entry[1]:
+                entry = self._view(target, now)
+                cache[target.target_id] = entry
+            views.append(entry[0])
         return select_target(
-            [self._view(target, now) for target in self._order],
+            views,
             request,
             weights=self._config.routing_weights,
             max_expected_latency_ms=self._config.max_expected_latency_ms,
         )
 
-    def _view(self, target: Target, now: int) -> TargetView:
+    def _touch(self, target_id: str | None, key_id: str | None) -> None:
+        if target_id is not None:
+            self._views.pop(target_id, None)
+        if key_id:
+            for other in self._key_targets.get(key_id, ()):
+                self._views.pop(other, None)
+
+    def _view(self, target: Target, now: int) -> tuple[TargetView, int]:
         target_id = target.target_id
         breaker = self._breakers[target_id]
         waits: list[int] = []
@@ -346,7 +363,7 @@ class Engine:
         if open_until is not None and open_until > now:
             waits.append(open_until)
         health = self._health[target_id]
-        return TargetView(
+        view = TargetView(
             target=target,
             paused=target_id in self._paused or target_id in self._draining,
             circuit_allows=breaker.allows(now),
@@ -358,6 +375,16 @@ class Engine:
             latency_ms=health.latency_ms,
             available_at_ms=(min(waits) if usable or not target.keys else max(waits)) if waits else None,
         )
+        view = prepare_view(
+            view,
+            weights=self._config.routing_weights,
+            max_expected_latency_ms=self._config.max_expected_latency_ms,
+            priorities=self._priorities,
+        )
+        valid_until = min((wait for wait in waits if wait > now), default=_FOREVER)
+        if health.score < 1.0 or health.failure_rate > 0.0:
+            valid_until = min(valid_until, now + HEALTH_REFRESH_MS)  # recovery is gradual
+        return view, valid_until
 
     def _cooldown_scope(self, error_class: ErrorClass, target_id: str, key_id: str) -> Scope | None:
         if error_class is ErrorClass.QuotaExhausted:
@@ -382,6 +409,7 @@ class Engine:
 
     def _expire(self, now: int) -> None:
         for scope, entry in self._cooldowns.expire(now):
+            self._touch(scope.target_id, scope.key_id)
             self._emit(
                 CooldownExpired(at_ms=now, target_id=scope.target_id, key_id=scope.key_id, error_class=entry.error_class)
             )

@@ -12,10 +12,11 @@ import msgspec
 
 from oswitcher.breaker import CircuitState
 from oswitcher.classifier import Classification
+from oswitcher.cooldown import CooldownBook, Scope
 from oswitcher.health import Health
 from oswitcher.taxonomy import ErrorClass
 
-__all__ = ["Outcome", "DeadKey", "CooldownRow", "EngineSnapshot", "StoredPlan"]
+__all__ = ["Outcome", "DeadKey", "CooldownRow", "EngineSnapshot", "cooldown_rows", "book_from_rows"]
 
 
 class Outcome(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,8 +58,35 @@ class EngineSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     draining: frozenset[str] = frozenset()
 
 
-class StoredPlan(msgspec.Struct, frozen=True):
+class _StoredPlan(msgspec.Struct, frozen=True):
     """A stored cooldown replayed into a :class:`~oswitcher.cooldown.CooldownBook` with ``now_ms=0``."""
 
     duration_ms: int
     source: str
+
+
+def cooldown_rows(book: CooldownBook) -> tuple[CooldownRow, ...]:
+    """Every cooldown of ``book`` as plain rows."""
+    return tuple(
+        CooldownRow(
+            target_id=scope.target_id,
+            key_id=scope.key_id,
+            until_ms=entry.until_ms,
+            error_class=entry.error_class,
+            source=entry.source,
+        )
+        for scope, entry in book.items()
+    )
+
+
+def book_from_rows(rows: tuple[CooldownRow, ...]) -> CooldownBook:
+    """A :class:`CooldownBook` holding ``rows`` (their absolute end times kept as they are)."""
+    book = CooldownBook()
+    for row in rows:
+        book.set(
+            Scope(row.target_id, row.key_id),
+            now_ms=0,
+            plan=_StoredPlan(row.until_ms, row.source),  # type: ignore[arg-type]
+            error_class=row.error_class,
+        )
+    return book
