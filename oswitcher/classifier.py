@@ -23,7 +23,11 @@ from oswitcher.taxonomy import RETRYABLE, ErrorClass
 
 __all__ = ["Classification", "Evidence", "Rule", "RULES", "classify", "gather_evidence"]
 
-_TEXT_LIMIT = 8192  # enough for any provider's error; keeps a giant HTML page cheap to scan
+_TEXT_LIMIT = 8192
+#: Classes whose handling never waits (give up, or a dead key): their hints are not worth parsing.
+_NO_HINT = frozenset({ErrorClass.ContextOverflow, ErrorClass.InvalidRequest, ErrorClass.AuthFailure})
+#: A text hint needs one of these words; checking them is far cheaper than the hint regex.
+_HINT_WORDS = ("again", "retry", "wait", "reset")  # enough for any provider's error; keeps a giant HTML page cheap to scan
 _GOOGLE_RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
 
 
@@ -112,7 +116,7 @@ def classify(error: ErrorInput, *, now_ms: int | None = None) -> Classification:
             return Classification(
                 error_class=rule.error_class,
                 retryable=rule.error_class in RETRYABLE,
-                retry_after_ms=_retry_after(error, evidence, now_ms=now_ms),
+                retry_after_ms=None if rule.error_class in _NO_HINT else _retry_after(error, evidence, now_ms=now_ms),
                 rule=rule.name,
             )
     raise AssertionError("the rule table ends with a catch-all fallback")  # pragma: no cover
@@ -124,7 +128,7 @@ def _retry_after(error: ErrorInput, evidence: Evidence, *, now_ms: int | None) -
         hinted = evidence.retry_delay_ms
     if hinted is None and error.retry_at_ms is not None and now_ms is not None:
         hinted = max(0, error.retry_at_ms - now_ms)
-    if hinted is None:
+    if hinted is None and any(word in evidence.text for word in _HINT_WORDS):
         hinted = hint_from_text(evidence.text)
     return hinted
 
@@ -147,6 +151,11 @@ def _parse_json(source: str) -> object | None:
         return None
 
 
+_CODE_KEYS = frozenset({"type", "code", "status", "reason", "__type", "error_code", "errorType"})
+_TEXT_KEYS = frozenset({"message", "msg", "detail", "description"})
+_CHILD_KEYS = frozenset({"error", "details", "metadata", "violations", "errors"})
+
+
 def _walk(node: object, codes: set[str], quota_ids: list[str], delays: list[int], texts: list[str], depth: int = 0) -> int | None:
     """Collect identifiers from a provider's error document; returns an embedded HTTP status."""
     if depth > 6:
@@ -157,6 +166,39 @@ def _walk(node: object, codes: set[str], quota_ids: list[str], delays: list[int]
             found = _walk(item, codes, quota_ids, delays, texts, depth + 1)
             embedded = embedded if embedded is not None else found
         return embedded
+    if not isinstance(node, dict):
+        return None
+    # One pass over the (small) object's items instead of a lookup per known key.
+    for key, value in node.items():
+        if key in _CODE_KEYS:
+            if isinstance(value, str):
+                if value:
+                    codes.add(value.lower())
+            elif key == "code" and type(value) is int and 100 <= value <= 599:
+                embedded = value
+        elif key in _TEXT_KEYS:
+            if isinstance(value, str):
+                texts.append(value[:_TEXT_LIMIT])
+        elif key in _CHILD_KEYS:
+            if isinstance(value, (dict, list)):
+                found = _walk(value, codes, quota_ids, delays, texts, depth + 1)
+                embedded = embedded if embedded is not None else found
+            elif key == "error" and isinstance(value, str):
+                texts.append(value[:_TEXT_LIMIT])
+        elif key == "quotaId":
+            if isinstance(value, str):
+                quota_ids.append(value.lower())
+        elif key == "retryDelay":
+            if isinstance(value, str) and node.get("@type") == _GOOGLE_RETRY_INFO:
+                parsed = parse_duration_ms(value)
+                if parsed is not None:
+                    delays.append(parsed)
+        elif key == "raw" and isinstance(value, str):
+            texts.append(value[:_TEXT_LIMIT])  # OpenRouter wraps the upstream provider's error here
+            inner = _parse_json(value)
+            if inner is not None:
+                _walk(inner, codes, quota_ids, delays, texts, depth + 1)
+    return embedded
     if not isinstance(node, dict):
         return None
     for key in ("type", "code", "status", "reason", "__type", "error_code", "errorType"):

@@ -62,6 +62,7 @@ def classify_lines(lines: Iterable[bytes], out: IO[bytes], *, now_ms: int | None
     decoder = msgspec.json.Decoder(_Line)
     encoder = msgspec.json.Encoder()
     buffer = bytearray()
+    encoded_verdicts: dict[tuple[object, ...], bytes] = {}
     invalid = 0
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -97,14 +98,21 @@ def classify_lines(lines: Iterable[bytes], out: IO[bytes], *, now_ms: int | None
                 phase=line.phase or ("response" if line.status is not None else "unknown"),
             )
         verdict = classify(error, now_ms=now_ms)
-        buffer += encoder.encode(
-            _Verdict(
-                error_class=verdict.error_class.value,
-                retryable=verdict.retryable,
-                retry_after_ms=verdict.retry_after_ms,
-                rule=verdict.rule,
-            )
-        ) + b"\n"
+        # Verdicts repeat a lot (a handful of classes and rules): encode each one once.
+        memo_key = (verdict.error_class, verdict.retry_after_ms, verdict.rule)
+        encoded = encoded_verdicts.get(memo_key)
+        if encoded is None:
+            encoded = encoder.encode(
+                _Verdict(
+                    error_class=verdict.error_class.value,
+                    retryable=verdict.retryable,
+                    retry_after_ms=verdict.retry_after_ms,
+                    rule=verdict.rule,
+                )
+            ) + b"\n"
+            if len(encoded_verdicts) < 4096:
+                encoded_verdicts[memo_key] = encoded
+        buffer += encoded
         if len(buffer) > 1 << 16:
             out.write(buffer)
             buffer.clear()
