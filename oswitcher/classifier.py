@@ -305,7 +305,9 @@ _RATE_CODES = _any_code(
 _RATE_TEXT = _text(
     r"rate[ _-]?limit(?:ed|s)? (?:reached|exceeded|hit)|rate_limit_exceeded|too many requests|throttl"
     r"|requests per (?:minute|second|day)|tokens per (?:minute|day)|\b(?:rpm|tpm|rpd|tpd)\b"
-    r"|too many tokens|please wait before trying again|resource has been exhausted|resource exhausted|slow down|request rate increased too quickly"
+    r"|too many tokens|please wait before trying again|resource has been exhausted|resource_exhausted"
+    r"|quota exceeded for \S+per_minute|_per_minute_|per minute"
+    r"|resource exhausted|slow down|request rate increased too quickly"
     r"|rate limit(?:ed)?\b(?!.{0,60}(?:extra usage|draw from))"
 )
 # Transport errors as Bun and Node render them. Refused/DNS/TLS happen before any byte: the
