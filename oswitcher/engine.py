@@ -44,6 +44,8 @@ from oswitcher.events import (
     TargetExcluded,
 )
 from oswitcher.health import Health
+from oswitcher.keys import KeyBook
+from oswitcher.views import observe
 from oswitcher.snapshot import CooldownRow, DeadKey, EngineSnapshot, Outcome, book_from_rows, cooldown_rows
 from oswitcher.policy import Exclusion, SelectionRecord, TargetView, prepare_view, priority_range, select_target
 from oswitcher.targets import Request, Target
@@ -52,9 +54,6 @@ from oswitcher.taxonomy import BREAKER_FAILURES, ErrorClass
 __all__ = ["Engine", "Outcome", "DeadKey", "CooldownRow", "EngineSnapshot"]
 
 
-#: How stale a cached view's health may get before it is recomputed.
-HEALTH_REFRESH_MS = 1_000
-_FOREVER = 1 << 62
 _QUIET_EXCLUSIONS = frozenset({Exclusion.disabled, Exclusion.lacks_capability})
 _TARGET_COOLING = frozenset(
     {ErrorClass.Overloaded, ErrorClass.TransientServerFailure, ErrorClass.ModelUnavailable}
@@ -82,14 +81,12 @@ class Engine:
         self._breakers: dict[str, CircuitBreaker] = {}
         self._health: dict[str, Health] = {}
         self._cooldowns = CooldownBook()
-        self._dead: dict[str, DeadKey] = {}
-        self._quota_streak: dict[str, int] = {}
+        self._keys = KeyBook()
         self._paused: set[str] = set()
         self._draining: set[str] = set()
         self._in_flight = InFlight()
-        # Views are rebuilt only when their target's state changed or time crossed a boundary
-        # they depend on (a cooldown's end, an open circuit's end, a health refresh): at a
-        # thousand targets, building every view on every selection would cost milliseconds.
+        # Views are rebuilt only when their target changed or time passed their validity
+        # (see oswitcher.views).
         self._views: dict[str, tuple[TargetView, int]] = {}
         self._key_targets: dict[str, set[str]] = {}
         self._priorities: tuple[int, int] = (0, 0)
@@ -177,7 +174,7 @@ class Engine:
             events += self._circuit_events(target_id, breaker.record_success(now), now)
             self._health[target_id] = self._health[target_id].on_success(now, latency_ms=outcome.latency_ms)
             events.append(self._health_event(target_id, now))
-            self._quota_streak.pop(key_id, None)
+            self._keys.succeeded(key_id)
             return self._flush(events)
         error_class = verdict.error_class
         hint = verdict.retry_after_ms
@@ -200,8 +197,7 @@ class Engine:
             return self._flush(events)
         streak = 1
         if error_class is ErrorClass.QuotaExhausted and key_id:
-            streak = self._quota_streak.get(key_id, 0) + 1
-            self._quota_streak[key_id] = streak
+            streak = self._keys.quota_exhausted(key_id)
         plan = plan_cooldown(
             error_class, hint_ms=hint, settings=self._config.cooldown, quota_streak=streak, draw=self._random()
         )
@@ -263,15 +259,14 @@ class Engine:
     def revive_key(self, key_id: str) -> None:
         """The user fixed a key: not dead, no cooldowns, no quota streak."""
         self._touch(None, key_id)
-        self._dead.pop(key_id, None)
-        self._quota_streak.pop(key_id, None)
+        self._keys.revive(key_id)
         for scope, _ in self._cooldowns.items():
             if scope.key_id == key_id:
                 self._cooldowns.clear(scope)
 
     def dead_keys(self) -> dict[str, DeadKey]:
         """Keys marked dead, and why."""
-        return dict(self._dead)
+        return dict(self._keys.dead)
 
     def in_flight(self, target_id: str) -> int:
         """Requests selected for ``target_id`` and not yet reported."""
@@ -291,8 +286,8 @@ class Engine:
         return EngineSnapshot(
             taken_at_ms=self._clock(),
             cooldowns=cooldown_rows(self._cooldowns),
-            dead_keys=dict(self._dead),
-            quota_streaks=dict(self._quota_streak),
+            dead_keys=dict(self._keys.dead),
+            quota_streaks=dict(self._keys.quota_streaks),
             circuits={target_id: breaker.state for target_id, breaker in self._breakers.items()},
             health=dict(self._health),
             paused=frozenset(self._paused),
@@ -302,8 +297,7 @@ class Engine:
     def restore(self, snapshot: EngineSnapshot) -> None:
         """Adopt a snapshot (from disk or another process). Circuits of unknown targets are ignored."""
         self._cooldowns = book_from_rows(snapshot.cooldowns)
-        self._dead = dict(snapshot.dead_keys)
-        self._quota_streak = dict(snapshot.quota_streaks)
+        self._keys = KeyBook(dead=snapshot.dead_keys, quota_streaks=snapshot.quota_streaks)
         for target_id, state in snapshot.circuits.items():
             if target_id in self._breakers:
                 self._breakers[target_id] = CircuitBreaker(settings=self._config.circuit_breaker, state=state)
@@ -340,51 +334,22 @@ class Engine:
 
     def _view(self, target: Target, now: int) -> tuple[TargetView, int]:
         target_id = target.target_id
-        breaker = self._breakers[target_id]
-        waits: list[int] = []
-        usable: list[str] = []
-        dead = 0
-        for key in target.keys:
-            if key in self._dead:
-                dead += 1
-                continue
-            blocked = False
-            for scope in (Scope(None, key), Scope(target_id, key)):
-                entry = self._cooldowns.active(scope, now)
-                if entry is not None:
-                    blocked = True
-                    waits.append(entry.until_ms)
-            if not blocked:
-                usable.append(key)
-        target_cooldown = self._cooldowns.active(Scope(target_id, None), now)
-        if target_cooldown is not None:
-            waits.append(target_cooldown.until_ms)
-        open_until = breaker.open_until_ms()
-        if open_until is not None and open_until > now:
-            waits.append(open_until)
-        health = self._health[target_id]
-        view = TargetView(
-            target=target,
+        view, valid_until = observe(
+            target,
+            now_ms=now,
+            breaker=self._breakers[target_id],
+            cooldowns=self._cooldowns,
+            dead_keys=self._keys.dead,
+            health=self._health[target_id],
             paused=target_id in self._paused or target_id in self._draining,
-            circuit_allows=breaker.allows(now),
-            target_cooling=target_cooldown is not None,
-            usable_keys=tuple(usable),
-            all_keys_dead=bool(target.keys) and dead == len(target.keys),
-            health=health.score_at(now),
-            failure_rate=health.failure_rate_at(now),
-            latency_ms=health.latency_ms,
-            available_at_ms=(min(waits) if usable or not target.keys else max(waits)) if waits else None,
         )
-        view = prepare_view(
+        scored = prepare_view(
             view,
             weights=self._config.routing_weights,
             max_expected_latency_ms=self._config.max_expected_latency_ms,
             priorities=self._priorities,
         )
-        valid_until = min((wait for wait in waits if wait > now), default=_FOREVER)
-        if health.score < 1.0 or health.failure_rate > 0.0:
-            valid_until = min(valid_until, now + HEALTH_REFRESH_MS)  # recovery is gradual
-        return view, valid_until
+        return scored, valid_until
 
     def _cooldown_scope(self, error_class: ErrorClass, target_id: str, key_id: str) -> Scope | None:
         if error_class is ErrorClass.QuotaExhausted:
@@ -396,16 +361,11 @@ class Engine:
         return None
 
     def _mark_dead(self, target_id: str, key_id: str, now: int, *, reason: str) -> list[Event]:
-        self._dead[key_id] = DeadKey(since_ms=now, reason=reason)
         pool = self._targets[target_id].pool or target_id
-        alive = {
-            key
-            for target in self._order
-            if (target.pool or target.target_id) == pool
-            for key in target.keys
-            if key not in self._dead
-        }
-        return [KeyMarkedDead(at_ms=now, key_id=key_id, target_id=target_id, reason=reason, last_in_pool=not alive)]
+        last = self._keys.mark_dead(
+            key_id, now_ms=now, reason=reason, pool=[t for t in self._order if (t.pool or t.target_id) == pool]
+        )
+        return [KeyMarkedDead(at_ms=now, key_id=key_id, target_id=target_id, reason=reason, last_in_pool=last)]
 
     def _expire(self, now: int) -> None:
         for scope, entry in self._cooldowns.expire(now):
