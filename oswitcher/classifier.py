@@ -2,10 +2,10 @@
 
 Status codes and ``type`` fields lie (a 429 may be a spent quota, a 400 a bad key or an empty
 balance, a 200 stream can die), so the classifier first gathers :class:`Evidence` from status,
-headers, the structured fields of a JSON body (OpenAI ``error.type/code``, Anthropic
+headers, the structured fields of a JSON body (:mod:`oswitcher.evidence`: (OpenAI ``error.type/code``, Anthropic
 ``error.type``, Google ``error.status`` and ``details[]``, Bedrock ``__type``, OpenRouter
-``metadata.raw``) and the message text, then walks an ordered table of named rules
-(:data:`RULES`); the first that matches decides. The table ends with explicit fallbacks by status
+``metadata.raw``) and the message text), then walks an ordered table of named rules
+(:data:`RULES`, documented in ``docs/resilience-core.md``); the first that matches decides. The table ends with explicit fallbacks by status
 family, so every input gets a class and the ``rule`` field always says why.
 """
 
@@ -18,17 +18,16 @@ from dataclasses import dataclass
 import msgspec
 
 from oswitcher.error_input import ErrorInput
-from oswitcher.retry_hints import hint_from_headers, hint_from_text, parse_duration_ms
+from oswitcher.evidence import Evidence, gather_evidence
+from oswitcher.retry_hints import hint_from_headers, hint_from_text
 from oswitcher.taxonomy import RETRYABLE, ErrorClass
 
 __all__ = ["Classification", "Evidence", "Rule", "RULES", "classify", "gather_evidence"]
 
-_TEXT_LIMIT = 8192
 #: Classes whose handling never waits (give up, or a dead key): their hints are not worth parsing.
 _NO_HINT = frozenset({ErrorClass.ContextOverflow, ErrorClass.InvalidRequest, ErrorClass.AuthFailure})
 #: A text hint needs one of these words; checking them is far cheaper than the hint regex.
-_HINT_WORDS = ("again", "retry", "wait", "reset")  # enough for any provider's error; keeps a giant HTML page cheap to scan
-_GOOGLE_RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+_HINT_WORDS = ("again", "retry", "wait", "reset")
 
 
 class Classification(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,24 +37,6 @@ class Classification(msgspec.Struct, frozen=True, kw_only=True):
     retryable: bool
     retry_after_ms: int | None
     rule: str
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Everything the rules look at, extracted once per input.
-
-    ``codes`` holds the lower-cased structured identifiers found anywhere in the body
-    (``type``, ``code``, ``status``, ``reason``, ``__type``, ``error_code``); ``text`` the
-    lower-cased message plus body; ``quota_ids`` Google's ``QuotaFailure`` quota ids.
-    """
-
-    status: int | None
-    phase: str
-    kind: str
-    codes: frozenset[str]
-    text: str
-    quota_ids: tuple[str, ...]
-    retry_delay_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,37 +56,6 @@ class Rule:
         """Whether this rule, on its own, decides ``evidence``."""
         status = evidence.status if evidence.status is not None else 0
         return (self.statuses is None or status in self.statuses) and self.when(evidence)
-
-
-def gather_evidence(error: ErrorInput) -> Evidence:
-    """Parse the body (and a JSON-looking message) once; collect codes, text and hints."""
-    codes: set[str] = set()
-    quota_ids: list[str] = []
-    delays: list[int] = []
-    texts = [error.message[:_TEXT_LIMIT]]
-    status = error.status
-    document = _parse_json(error.body)
-    if document is None:
-        texts.append(error.body[:_TEXT_LIMIT])
-    else:
-        # Only the document's prose is searched, not its keys and punctuation: less to scan.
-        status = _merge_status(status, _walk(document, codes, quota_ids, delays, texts))
-    if "{" in error.message:
-        document = _parse_json(error.message)
-        if document is not None:
-            status = _merge_status(status, _walk(document, codes, quota_ids, delays, texts))
-    amazon = error.headers.get("x-amzn-errortype")
-    if amazon:
-        codes.add(amazon.split(":", 1)[0].lower())
-    return Evidence(
-        status=status,
-        phase=error.phase,
-        kind=error.kind,
-        codes=frozenset(codes),
-        text="\n".join(texts).lower(),
-        quota_ids=tuple(quota_ids),
-        retry_delay_ms=delays[0] if delays else None,
-    )
 
 
 def classify(error: ErrorInput, *, now_ms: int | None = None) -> Classification:
@@ -131,107 +81,6 @@ def _retry_after(error: ErrorInput, evidence: Evidence, *, now_ms: int | None) -
     if hinted is None and any(word in evidence.text for word in _HINT_WORDS):
         hinted = hint_from_text(evidence.text)
     return hinted
-
-
-def _merge_status(status: int | None, embedded: int | None) -> int | None:
-    # Google and OpenRouter repeat the HTTP status as error.code: useful when none came with it.
-    return status if status is not None else embedded
-
-
-def _parse_json(source: str) -> object | None:
-    start = source.find("{")
-    bracket = source.find("[")
-    if start < 0 and bracket < 0:
-        return None
-    if 0 <= bracket < start or start < 0:
-        start = bracket
-    try:
-        return msgspec.json.decode(source[start:].strip().encode())
-    except msgspec.DecodeError:
-        return None
-
-
-_CODE_KEYS = frozenset({"type", "code", "status", "reason", "__type", "error_code", "errorType"})
-_TEXT_KEYS = frozenset({"message", "msg", "detail", "description"})
-_CHILD_KEYS = frozenset({"error", "details", "metadata", "violations", "errors"})
-
-
-def _walk(node: object, codes: set[str], quota_ids: list[str], delays: list[int], texts: list[str], depth: int = 0) -> int | None:
-    """Collect identifiers from a provider's error document; returns an embedded HTTP status."""
-    if depth > 6:
-        return None
-    embedded: int | None = None
-    if isinstance(node, list):
-        for item in node[:8]:
-            found = _walk(item, codes, quota_ids, delays, texts, depth + 1)
-            embedded = embedded if embedded is not None else found
-        return embedded
-    if not isinstance(node, dict):
-        return None
-    # One pass over the (small) object's items instead of a lookup per known key.
-    for key, value in node.items():
-        if key in _CODE_KEYS:
-            if isinstance(value, str):
-                if value:
-                    codes.add(value.lower())
-            elif key == "code" and type(value) is int and 100 <= value <= 599:
-                embedded = value
-        elif key in _TEXT_KEYS:
-            if isinstance(value, str):
-                texts.append(value[:_TEXT_LIMIT])
-        elif key in _CHILD_KEYS:
-            if isinstance(value, (dict, list)):
-                found = _walk(value, codes, quota_ids, delays, texts, depth + 1)
-                embedded = embedded if embedded is not None else found
-            elif key == "error" and isinstance(value, str):
-                texts.append(value[:_TEXT_LIMIT])
-        elif key == "quotaId":
-            if isinstance(value, str):
-                quota_ids.append(value.lower())
-        elif key == "retryDelay":
-            if isinstance(value, str) and node.get("@type") == _GOOGLE_RETRY_INFO:
-                parsed = parse_duration_ms(value)
-                if parsed is not None:
-                    delays.append(parsed)
-        elif key == "raw" and isinstance(value, str):
-            texts.append(value[:_TEXT_LIMIT])  # OpenRouter wraps the upstream provider's error here
-            inner = _parse_json(value)
-            if inner is not None:
-                _walk(inner, codes, quota_ids, delays, texts, depth + 1)
-    return embedded
-    if not isinstance(node, dict):
-        return None
-    for key in ("type", "code", "status", "reason", "__type", "error_code", "errorType"):
-        value = node.get(key)
-        if isinstance(value, str) and value:
-            codes.add(value.lower())
-        elif key == "code" and isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
-            embedded = value
-    if node.get("@type") == _GOOGLE_RETRY_INFO and isinstance(node.get("retryDelay"), str):
-        parsed = parse_duration_ms(node["retryDelay"])
-        if parsed is not None:
-            delays.append(parsed)
-    quota_id = node.get("quotaId")
-    if isinstance(quota_id, str):
-        quota_ids.append(quota_id.lower())
-    for key in ("message", "msg", "detail", "description"):
-        value = node.get(key)
-        if isinstance(value, str):
-            texts.append(value[:_TEXT_LIMIT])
-    raw = node.get("raw")
-    if isinstance(raw, str):
-        texts.append(raw[:_TEXT_LIMIT])  # OpenRouter wraps the upstream provider's error here
-        inner = _parse_json(raw)
-        if inner is not None:
-            _walk(inner, codes, quota_ids, delays, texts, depth + 1)
-    for key in ("error", "details", "metadata", "violations", "errors"):
-        child = node.get(key)
-        if isinstance(child, (dict, list)):
-            found = _walk(child, codes, quota_ids, delays, texts, depth + 1)
-            embedded = embedded if embedded is not None else found
-        elif key == "error" and isinstance(child, str):
-            texts.append(child[:_TEXT_LIMIT])
-    return embedded
 
 
 def _any_code(*names: str) -> Callable[[Evidence], bool]:
