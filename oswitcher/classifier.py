@@ -1,12 +1,11 @@
 """Classify a failed attempt into one of the ten :class:`~oswitcher.taxonomy.ErrorClass` values.
 
 Status codes and ``type`` fields lie (a 429 may be a spent quota, a 400 a bad key or an empty
-balance, a 200 stream can die), so the classifier first gathers :class:`Evidence` from status,
-headers, the structured fields of a JSON body (:mod:`oswitcher.evidence`: (OpenAI ``error.type/code``, Anthropic
-``error.type``, Google ``error.status`` and ``details[]``, Bedrock ``__type``, OpenRouter
-``metadata.raw``) and the message text), then walks an ordered table of named rules
-(:data:`RULES`, documented in ``docs/resilience-core.md``); the first that matches decides. The table ends with explicit fallbacks by status
-family, so every input gets a class and the ``rule`` field always says why.
+balance, a 200 stream can die), so the classifier first gathers :class:`Evidence` (see
+:mod:`oswitcher.evidence`: status, structured body fields, quota ids, retry delays and prose),
+then walks an ordered table of named rules (:data:`RULES`, listed in
+``docs/resilience-core.md``); the first that matches decides. The table ends with explicit
+fallbacks by status family, so every input gets a class and the ``rule`` field always says why.
 """
 
 from __future__ import annotations
