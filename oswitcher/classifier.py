@@ -25,8 +25,6 @@ __all__ = ["Classification", "Evidence", "Rule", "RULES", "classify", "gather_ev
 
 #: Classes whose handling never waits (give up, or a dead key): their hints are not worth parsing.
 _NO_HINT = frozenset({ErrorClass.ContextOverflow, ErrorClass.InvalidRequest, ErrorClass.AuthFailure})
-#: A text hint needs one of these words; checking them is far cheaper than the hint regex.
-_HINT_WORDS = ("again", "retry", "wait", "reset")
 
 
 class Classification(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,8 +75,11 @@ def _retry_after(error: ErrorInput, evidence: Evidence, *, now_ms: int | None) -
         hinted = evidence.retry_delay_ms
     if hinted is None and error.retry_at_ms is not None and now_ms is not None:
         hinted = max(0, error.retry_at_ms - now_ms)
-    if hinted is None and any(word in evidence.text for word in _HINT_WORDS):
-        hinted = hint_from_text(evidence.text)
+    if hinted is None:
+        text = evidence.text
+        # A prose hint needs one of these words; testing them is far cheaper than the regex.
+        if "again" in text or "retry" in text or "wait" in text or "reset" in text:
+            hinted = hint_from_text(text)
     return hinted
 
 
@@ -185,8 +186,8 @@ def _status(ev: Evidence) -> int:
     return ev.status if ev.status is not None else 0
 
 
-def _either(*checks: Callable[[Evidence], bool]) -> Callable[[Evidence], bool]:
-    return lambda ev: any(check(ev) for check in checks)
+def _either(first: Callable[[Evidence], bool], second: Callable[[Evidence], bool]) -> Callable[[Evidence], bool]:
+    return lambda ev: first(ev) or second(ev)
 
 
 _ALWAYS: Callable[[Evidence], bool] = lambda ev: True  # noqa: E731
