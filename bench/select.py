@@ -58,7 +58,9 @@ def bench_select(n_targets: int, *, rounds: int) -> float:
             Outcome(
                 target_id=f"target-{i:04d}",
                 key_id=f"key-{i}-a",
-                classification=Classification(error_class=ErrorClass.RateLimited, retryable=True, retry_after_ms=10**9, rule="bench"),
+                classification=Classification(
+                    error_class=ErrorClass.RateLimited, retryable=True, retry_after_ms=10**9, rule="bench"
+                ),
             )
         )
     for i in range(3, n_targets, 50):
@@ -66,7 +68,9 @@ def bench_select(n_targets: int, *, rounds: int) -> float:
             Outcome(
                 target_id=f"target-{i:04d}",
                 key_id=f"key-{i}-a",
-                classification=Classification(error_class=ErrorClass.Overloaded, retryable=True, retry_after_ms=10**9, rule="bench"),
+                classification=Classification(
+                    error_class=ErrorClass.Overloaded, retryable=True, retry_after_ms=10**9, rule="bench"
+                ),
             )
         )
     samples = []
@@ -82,7 +86,11 @@ def bench_select(n_targets: int, *, rounds: int) -> float:
 
 def bench_classify(lines: int) -> tuple[float, float]:
     """Lines per wall-clock second and per CPU second through ``o-switcher classify`` (a real subprocess)."""
-    corpus = [json.loads(line)["input"] for line in (ROOT / "tests" / "corpus" / "errors.jsonl").read_text().splitlines() if line.strip()]
+    corpus = [
+        json.loads(line)["input"]
+        for line in (ROOT / "tests" / "corpus" / "errors.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     payload = "".join(json.dumps(corpus[i % len(corpus)]) + "\n" for i in range(lines)).encode()
     command = [str(Path(sys.executable).with_name("o-switcher")), "classify", "--now-ms", "0"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -161,11 +161,15 @@ class CircuitBreaker:
             window = self._push(state.window, True)
             consecutive = state.consecutive_failures + 1
             if self._trip.tripped(consecutive=consecutive, window=window):
-                transitions.append(self._transition(Open(opened_at_ms=now_ms, open_for_ms=self._settings.half_open_after_ms)))
+                transitions.append(
+                    self._transition(Open(opened_at_ms=now_ms, open_for_ms=self._settings.half_open_after_ms))
+                )
             else:
                 self.state = Closed(consecutive_failures=consecutive, window=window)
         elif isinstance(state, HalfOpen):
-            transitions.append(self._transition(Open(opened_at_ms=now_ms, open_for_ms=self._settings.half_open_after_ms)))
+            transitions.append(
+                self._transition(Open(opened_at_ms=now_ms, open_for_ms=self._settings.half_open_after_ms))
+            )
         return transitions
 
     def open_for(self, now_ms: int, duration_ms: int) -> list[Transition]:

@@ -112,7 +112,9 @@ def decide(history: Sequence[Attempt], *, budgets: Budgets, draw: float) -> Deci
     error_class = last.error_class
     if error_class in CALLER_FAULT:
         return GiveUp("caller_fault")
-    target_switches = sum(1 for before, after in zip(history, history[1:]) if before.target_id != after.target_id)
+    target_switches = sum(
+        1 for before, after in zip(history, history[1:], strict=False) if before.target_id != after.target_id
+    )
     can_switch_target = target_switches < budgets.failover_budget
     if error_class in _KEY_SCOPED:
         return Failover(scope="key", same_target_only=not can_switch_target)

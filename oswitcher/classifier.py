@@ -100,9 +100,16 @@ _CONTEXT_TEXT = _text(
     r"|string too long|maximum number of tokens allowed"
 )
 _QUOTA_CODES = _any_code(
-    "insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
-    "project_spend_limit_exceeded", "organization_usage_limit_exceeded", "billing_hard_limit_reached",
-    "billing_error", "enforced_spend_limit_reached", "insufficient_balance", "payment_required",
+    "insufficient_quota",
+    "credit_balance_exhausted",
+    "organization_spend_limit_exceeded",
+    "project_spend_limit_exceeded",
+    "organization_usage_limit_exceeded",
+    "billing_hard_limit_reached",
+    "billing_error",
+    "enforced_spend_limit_reached",
+    "insufficient_balance",
+    "payment_required",
     "billing_not_active",
 )
 _QUOTA_TEXT = _text(
@@ -113,9 +120,19 @@ _QUOTA_TEXT = _text(
     r"|account balance|exceeded (?:your )?(?:monthly|daily) "
 )
 _AUTH_CODES = _any_code(
-    "invalid_api_key", "authentication_error", "invalid_authentication", "api_key_invalid", "unauthenticated",
-    "unrecognizedclientexception", "incompletesignature", "invalidsignatureexception",
-    "expiredtokenexception", "account_deactivated", "invalid_key", "api_key_expired", "unauthorized",
+    "invalid_api_key",
+    "authentication_error",
+    "invalid_authentication",
+    "api_key_invalid",
+    "unauthenticated",
+    "unrecognizedclientexception",
+    "incompletesignature",
+    "invalidsignatureexception",
+    "expiredtokenexception",
+    "account_deactivated",
+    "invalid_key",
+    "api_key_expired",
+    "unauthorized",
 )
 _AUTH_TEXT = _text(
     r"incorrect api key|invalid api[ _-]?key|api key not valid|api key (?:has )?expired|invalid x-api-key"
@@ -125,8 +142,12 @@ _AUTH_TEXT = _text(
     r"|api key is invalid|consumer .{0,60} has been suspended|api key .{0,20}(?:not found|does not exist)"
 )
 _PERMISSION_CODES = _any_code(
-    "permission_error", "permission_denied", "accessdeniedexception", "unsupported_country_region_territory",
-    "forbidden", "model_not_allowed",
+    "permission_error",
+    "permission_denied",
+    "accessdeniedexception",
+    "unsupported_country_region_territory",
+    "forbidden",
+    "model_not_allowed",
 )
 _PERMISSION_TEXT = _text(
     r"not supported (?:in|for) your (?:country|region|location)|location is not supported|country, region"
@@ -134,8 +155,13 @@ _PERMISSION_TEXT = _text(
     r"|not authorized to (?:access|use|perform)|requires? (?:a )?(?:higher|paid) (?:tier|plan)"
 )
 _MODEL_CODES = _any_code(
-    "model_not_found", "not_found_error", "resourcenotfoundexception", "model_decommissioned",
-    "model_not_available", "not_found", "deploymentnotfound",
+    "model_not_found",
+    "not_found_error",
+    "resourcenotfoundexception",
+    "model_decommissioned",
+    "model_not_available",
+    "not_found",
+    "deploymentnotfound",
 )
 _MODEL_TEXT = _text(
     r"model .{0,80}(?:does not exist|not found|is not found|not supported|decommissioned|deprecated|no longer)"
@@ -148,8 +174,14 @@ _OVERLOADED_TEXT = _text(
     r"|no capacity|model is busy|try again later.{0,20}capacity"
 )
 _RATE_CODES = _any_code(
-    "rate_limit_exceeded", "rate_limit_error", "resource_exhausted", "throttlingexception", "too_many_requests",
-    "ratelimitexceeded", "rate_limited", "tokens_exceeded",
+    "rate_limit_exceeded",
+    "rate_limit_error",
+    "resource_exhausted",
+    "throttlingexception",
+    "too_many_requests",
+    "ratelimitexceeded",
+    "rate_limited",
+    "tokens_exceeded",
 )
 _RATE_TEXT = _text(
     r"rate[ _-]?limit(?:ed|s)? (?:reached|exceeded|hit)|rate_limit_exceeded|too many requests|throttl"
@@ -172,9 +204,20 @@ _STREAM_CUT_TEXT = _text(
     r"|unexpected end|body (?:timeout|stream)|closed before|socket closed|http2.{0,20}(?:goaway|rst)"
 )
 _SERVER_CODES = _any_code(
-    "api_error", "server_error", "internal", "internal_error", "internal_server_error", "unavailable",
-    "internalserverexception", "serviceunavailableexception", "modelnotreadyexception", "modeltimeoutexception",
-    "deadline_exceeded", "service_unavailable", "bad_gateway", "modelstreamerrorexception",
+    "api_error",
+    "server_error",
+    "internal",
+    "internal_error",
+    "internal_server_error",
+    "unavailable",
+    "internalserverexception",
+    "serviceunavailableexception",
+    "modelnotreadyexception",
+    "modeltimeoutexception",
+    "deadline_exceeded",
+    "service_unavailable",
+    "bad_gateway",
+    "modelstreamerrorexception",
 )
 _SERVER_TEXT = _text(
     r"internal (?:server )?error|server error|service (?:is )?(?:temporarily )?unavailable|bad gateway"
@@ -205,7 +248,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "opencode_caller_side",
         ErrorClass.InvalidRequest,
-        lambda ev: ev.kind in {"MessageAbortedError", "MessageOutputLengthError", "ContentFilterError", "StructuredOutputError"},
+        lambda ev: (
+            ev.kind
+            in {"MessageAbortedError", "MessageOutputLengthError", "ContentFilterError", "StructuredOutputError"}
+        ),
     ),
     # Quota before everything else that a 429 or 400 could suggest: a spent quota retried loops forever.
     Rule("quota_code", ErrorClass.QuotaExhausted, _QUOTA_CODES),
@@ -247,7 +293,12 @@ RULES: tuple[Rule, ...] = (
         _either(_MODEL_CODES, _MODEL_TEXT),
         statuses=frozenset({0, 400, 404, 422}),
     ),
-    Rule("permission", ErrorClass.PermissionFailure, _either(_PERMISSION_CODES, _PERMISSION_TEXT), statuses=frozenset({0, 400, 403})),
+    Rule(
+        "permission",
+        ErrorClass.PermissionFailure,
+        _either(_PERMISSION_CODES, _PERMISSION_TEXT),
+        statuses=frozenset({0, 400, 403}),
+    ),
     Rule("status_403", ErrorClass.PermissionFailure, _ALWAYS, statuses=frozenset({403})),
     Rule(
         "overloaded",
@@ -275,7 +326,9 @@ RULES: tuple[Rule, ...] = (
         _either(_SERVER_CODES, _SERVER_TEXT),
         statuses=frozenset({0, 500, 502, 503, 504}),
     ),
-    Rule("status_timeout", ErrorClass.TransientServerFailure, _ALWAYS, statuses=frozenset({408, 425, 499, 520, 522, 524})),
+    Rule(
+        "status_timeout", ErrorClass.TransientServerFailure, _ALWAYS, statuses=frozenset({408, 425, 499, 520, 522, 524})
+    ),
     Rule("fallback_5xx", ErrorClass.TransientServerFailure, _ALWAYS, statuses=_5XX),
     Rule("fallback_404", ErrorClass.ModelUnavailable, _ALWAYS, statuses=frozenset({404, 410})),
     Rule("fallback_4xx", ErrorClass.InvalidRequest, _ALWAYS, statuses=_4XX),

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-
 from oswitcher.admission import Admission, InFlight, Load, admit
 from oswitcher.breaker import CircuitBreaker, CircuitState, Transition
 from oswitcher.budgets import Attempt, Budgets, Decision, decide
@@ -45,19 +44,17 @@ from oswitcher.events import (
 )
 from oswitcher.health import Health
 from oswitcher.keys import KeyBook
-from oswitcher.views import observe
-from oswitcher.snapshot import CooldownRow, DeadKey, EngineSnapshot, Outcome, book_from_rows, cooldown_rows
 from oswitcher.policy import Exclusion, SelectionRecord, TargetView, prepare_view, priority_range, select_target
+from oswitcher.snapshot import CooldownRow, DeadKey, EngineSnapshot, Outcome, book_from_rows, cooldown_rows
 from oswitcher.targets import Request, Target
 from oswitcher.taxonomy import BREAKER_FAILURES, ErrorClass
+from oswitcher.views import observe
 
 __all__ = ["Engine", "Outcome", "DeadKey", "CooldownRow", "EngineSnapshot"]
 
 
 _QUIET_EXCLUSIONS = frozenset({Exclusion.disabled, Exclusion.lacks_capability})
-_TARGET_COOLING = frozenset(
-    {ErrorClass.Overloaded, ErrorClass.TransientServerFailure, ErrorClass.ModelUnavailable}
-)
+_TARGET_COOLING = frozenset({ErrorClass.Overloaded, ErrorClass.TransientServerFailure, ErrorClass.ModelUnavailable})
 
 
 class Engine:
@@ -91,7 +88,6 @@ class Engine:
         self._key_targets: dict[str, set[str]] = {}
         self._priorities: tuple[int, int] = (0, 0)
 
-
     def set_targets(self, targets: Iterable[Target]) -> None:
         """Replace the target list; state of targets that stay is kept, the rest is dropped."""
         fresh = {target.target_id: target for target in targets}
@@ -117,7 +113,6 @@ class Engine:
         """The targets, ordered by id."""
         return tuple(self._order)
 
-
     def admit(self, request: Request, *, waiting: int) -> Admission:
         """Admission for a new request, given how many requests are waiting in the caller's queue."""
         now = self._clock()
@@ -135,7 +130,9 @@ class Engine:
             backpressure_threshold=self._config.backpressure_threshold,
         )
         self._emit(
-            AdmissionDecision(at_ms=now, request_id=request.request_id, verdict=admission.verdict, reason=admission.reason)
+            AdmissionDecision(
+                at_ms=now, request_id=request.request_id, verdict=admission.verdict, reason=admission.reason
+            )
         )
         return admission
 
@@ -148,7 +145,10 @@ class Engine:
             if candidate.excluded is not None and candidate.excluded not in _QUIET_EXCLUSIONS:
                 self._emit(
                     TargetExcluded(
-                        at_ms=now, request_id=request.request_id, target_id=candidate.target_id, reason=candidate.excluded
+                        at_ms=now,
+                        request_id=request.request_id,
+                        target_id=candidate.target_id,
+                        reason=candidate.excluded,
                     )
                 )
         if record.selected is not None:
@@ -226,7 +226,6 @@ class Engine:
         """The next step after a failed attempt: Retry, Failover or GiveUp."""
         return decide(history, budgets=self._budgets, draw=self._random())
 
-
     def pause(self, target_id: str) -> None:
         """Send nothing new to ``target_id`` until :meth:`resume`."""
         self._paused.add(target_id)
@@ -280,7 +279,6 @@ class Engine:
         """The active cooldown of exactly this scope, if any."""
         return self._cooldowns.active(Scope(target_id, key_id), self._clock())
 
-
     def snapshot(self) -> EngineSnapshot:
         """The persistent state as a value (``msgspec.to_builtins`` for plain data)."""
         return EngineSnapshot(
@@ -307,7 +305,6 @@ class Engine:
         self._paused = set(snapshot.paused)
         self._draining = set(snapshot.draining)
         self._views.clear()
-
 
     def _plan(self, request: Request, now: int) -> SelectionRecord:
         views = []
@@ -371,7 +368,9 @@ class Engine:
         for scope, entry in self._cooldowns.expire(now):
             self._touch(scope.target_id, scope.key_id)
             self._emit(
-                CooldownExpired(at_ms=now, target_id=scope.target_id, key_id=scope.key_id, error_class=entry.error_class)
+                CooldownExpired(
+                    at_ms=now, target_id=scope.target_id, key_id=scope.key_id, error_class=entry.error_class
+                )
             )
 
     def _circuit_events(self, target_id: str, transitions: list[Transition], now: int) -> list[Event]:
@@ -386,7 +385,11 @@ class Engine:
     def _health_event(self, target_id: str, now: int) -> HealthUpdated:
         health = self._health[target_id]
         return HealthUpdated(
-            at_ms=now, target_id=target_id, score=health.score, failure_rate=health.failure_rate, latency_ms=health.latency_ms
+            at_ms=now,
+            target_id=target_id,
+            score=health.score,
+            failure_rate=health.failure_rate,
+            latency_ms=health.latency_ms,
         )
 
     def _flush(self, events: list[Event]) -> list[Event]:

@@ -58,7 +58,9 @@ def from_opencode_error(error: Mapping[str, Any], *, provider: str = "") -> Erro
     provider_id = fields.get("providerID")
     return ErrorInput(
         status=status,
-        headers=lower_headers(fields.get("responseHeaders") if isinstance(fields.get("responseHeaders"), Mapping) else None),
+        headers=lower_headers(
+            fields.get("responseHeaders") if isinstance(fields.get("responseHeaders"), Mapping) else None
+        ),
         body=body if isinstance(body, str) else "",
         message=str(fields.get("message") or ""),
         provider=provider or (provider_id if isinstance(provider_id, str) else ""),

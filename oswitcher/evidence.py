@@ -96,7 +96,9 @@ _TEXT_KEYS = frozenset({"message", "msg", "detail", "description"})
 _CHILD_KEYS = frozenset({"error", "details", "metadata", "violations", "errors"})
 
 
-def _walk(node: object, codes: set[str], quota_ids: list[str], delays: list[int], texts: list[str], depth: int = 0) -> int | None:
+def _walk(
+    node: object, codes: set[str], quota_ids: list[str], delays: list[int], texts: list[str], depth: int = 0
+) -> int | None:
     """Collect identifiers from a provider's error document; returns an embedded HTTP status."""
     if depth > 6:
         return None

@@ -4,16 +4,16 @@ Filter: every target either gets an :class:`Exclusion` reason (checked in the or
 or a usable key. Score the rest:
 ``w1·health − w2·min(latency / max_expected_latency_ms, 1) − w3·failure_rate + w4·priority``,
 with priority normalised to [0, 1] across the enabled targets (so a target's score does not
-depend on the request, and the engine can compute it once per change of state: :func:`score_view`). Ties go to the higher
-``operator_priority``, then the smaller ``target_id``, so the same state always picks the same
-target. The :class:`SelectionRecord` lists every candidate with its score or its reason.
+depend on the request, and the engine can compute it once per change of state: :func:`score_view`).
+Ties go to the higher ``operator_priority``, then the smaller ``target_id``, so the same state
+always picks the same target. The :class:`SelectionRecord` lists every candidate with its score or its reason.
 """
 
 from __future__ import annotations
 
 import enum
-from operator import itemgetter
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 import msgspec
 
@@ -166,7 +166,9 @@ def select_target(
         if score is None:
             if priorities is None:
                 priorities = priority_range(v.target for v in views)
-            score = score_view(view, weights=weights, max_expected_latency_ms=max_expected_latency_ms, priorities=priorities)
+            score = score_view(
+                view, weights=weights, max_expected_latency_ms=max_expected_latency_ms, priorities=priorities
+            )
         rank = (-score, -target.operator_priority, target.target_id)
         scored.append((rank, Candidate(target_id=target.target_id, key_id=key, score=score)))
     # The rank (score, priority, id) is unique per target, so candidates are never compared.

@@ -102,14 +102,17 @@ def classify_lines(lines: Iterable[bytes], out: IO[bytes], *, now_ms: int | None
         memo_key = (verdict.error_class, verdict.retry_after_ms, verdict.rule)
         encoded = encoded_verdicts.get(memo_key)
         if encoded is None:
-            encoded = encoder.encode(
-                _Verdict(
-                    error_class=verdict.error_class.value,
-                    retryable=verdict.retryable,
-                    retry_after_ms=verdict.retry_after_ms,
-                    rule=verdict.rule,
+            encoded = (
+                encoder.encode(
+                    _Verdict(
+                        error_class=verdict.error_class.value,
+                        retryable=verdict.retryable,
+                        retry_after_ms=verdict.retry_after_ms,
+                        rule=verdict.rule,
+                    )
                 )
-            ) + b"\n"
+                + b"\n"
+            )
             if len(encoded_verdicts) < 4096:
                 encoded_verdicts[memo_key] = encoded
         buffer += encoded

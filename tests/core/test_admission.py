@@ -12,7 +12,9 @@ def test_admission_flow_of_the_sequence_diagram():
     assert admit(Load(eligible_targets=3, waiting=50, running=10), **LIMITS) == Admission(verdict="admitted")
     degraded = admit(Load(eligible_targets=3, waiting=51, running=10), **LIMITS)
     assert degraded.verdict == "degraded" and degraded.reason == "backpressure: 51 pending > 50"
-    assert admit(Load(eligible_targets=3, waiting=100, running=10), **LIMITS) == Admission(verdict="rejected", reason="queue full")
+    assert admit(Load(eligible_targets=3, waiting=100, running=10), **LIMITS) == Admission(
+        verdict="rejected", reason="queue full"
+    )
     assert admit(Load(eligible_targets=3, waiting=99, running=10), **LIMITS).verdict == "degraded"
 
 

@@ -20,7 +20,9 @@ def test_caller_faults_give_up_at_once():
         assert decide([_fail("a", cls)], budgets=BUDGETS, draw=0.5) == GiveUp("caller_fault")
 
 
-@pytest.mark.parametrize("cls", [ErrorClass.AuthFailure, ErrorClass.PermissionFailure, ErrorClass.RateLimited, ErrorClass.QuotaExhausted])
+@pytest.mark.parametrize(
+    "cls", [ErrorClass.AuthFailure, ErrorClass.PermissionFailure, ErrorClass.RateLimited, ErrorClass.QuotaExhausted]
+)
 def test_key_problems_never_retry_the_same_key(cls):
     assert decide([_fail("a", cls)], budgets=BUDGETS, draw=0.5) == Failover(scope="key")
 
@@ -42,7 +44,9 @@ def test_transient_retries_with_backoff_then_fails_over():
 
 
 def test_server_hint_beats_backoff_but_never_past_max_wait():
-    assert decide([_fail("a", ErrorClass.TransientServerFailure, hint=7_000)], budgets=BUDGETS, draw=0.5) == Retry(7_000)
+    assert decide([_fail("a", ErrorClass.TransientServerFailure, hint=7_000)], budgets=BUDGETS, draw=0.5) == Retry(
+        7_000
+    )
     too_long = [_fail("a", ErrorClass.TransientServerFailure, hint=3_600_000)]
     assert decide(too_long, budgets=BUDGETS, draw=0.5) == Failover(scope="target")
     almost_spent = [_fail("a", ErrorClass.TransientServerFailure, waited=29_900)]
@@ -90,4 +94,9 @@ def test_never_schedules_a_wait_past_max_wait(classes, targets, waits, hint, dra
     if isinstance(decision, Retry):
         assert decision.delay_ms >= 0
         assert sum(a.waited_ms for a in history) + decision.delay_ms <= BUDGETS.max_wait_ms
-        assert classes[-1] in (ErrorClass.TransientServerFailure, ErrorClass.Overloaded, ErrorClass.ModelUnavailable, ErrorClass.InterruptedExecution)
+        assert classes[-1] in (
+            ErrorClass.TransientServerFailure,
+            ErrorClass.Overloaded,
+            ErrorClass.ModelUnavailable,
+            ErrorClass.InterruptedExecution,
+        )

@@ -21,9 +21,32 @@ BY_RULE = {
     "opencode_context_overflow": E(kind="ContextOverflowError", message="prompt is too long"),
     "opencode_provider_auth": E(kind="ProviderAuthError", message="no key"),
     "opencode_caller_side": E(kind="MessageAbortedError", message="The operation was aborted."),
-    "quota_code": E(status=429, body=_oai("You exceeded your current quota", "insufficient_quota", "insufficient_quota")),
-    "google_quota_per_day": E(status=429, body=json.dumps({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED_X", "details": [{"violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]}]}})),
-    "google_quota_per_minute": E(status=429, body=json.dumps({"error": {"code": 429, "details": [{"violations": [{"quotaId": "GenerateRequestsPerMinutePerProjectPerModel"}]}]}})),
+    "quota_code": E(
+        status=429, body=_oai("You exceeded your current quota", "insufficient_quota", "insufficient_quota")
+    ),
+    "google_quota_per_day": E(
+        status=429,
+        body=json.dumps(
+            {
+                "error": {
+                    "code": 429,
+                    "status": "RESOURCE_EXHAUSTED_X",
+                    "details": [{"violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]}],
+                }
+            }
+        ),
+    ),
+    "google_quota_per_minute": E(
+        status=429,
+        body=json.dumps(
+            {
+                "error": {
+                    "code": 429,
+                    "details": [{"violations": [{"quotaId": "GenerateRequestsPerMinutePerProjectPerModel"}]}],
+                }
+            }
+        ),
+    ),
     "status_402": E(status=402, body="{}"),
     "quota_text": E(status=400, message="Your credit balance is too low to access the Anthropic API."),
     "context_overflow": E(status=400, message="This model's maximum context length is 8192 tokens."),
@@ -32,10 +55,14 @@ BY_RULE = {
     "auth_code": E(status=400, body=_oai("bad key", "invalid_request_error", "invalid_api_key")),
     "status_401": E(status=401, message="Unauthorized"),
     "auth_text": E(status=403, message="This API key has been revoked."),
-    "model_unavailable": E(status=404, body=_oai("The model `x` does not exist", "invalid_request_error", "model_not_found")),
+    "model_unavailable": E(
+        status=404, body=_oai("The model `x` does not exist", "invalid_request_error", "model_not_found")
+    ),
     "permission": E(status=403, message="You don't have access to the model with the specified model ID."),
     "status_403": E(status=403, message="Request blocked."),
-    "overloaded": E(status=529, body=json.dumps({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})),
+    "overloaded": E(
+        status=529, body=json.dumps({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    ),
     "status_529": E(status=529, message="nothing to see"),
     "rate_limit_code": E(status=429, body=_oai("Rate limit reached", "requests", "rate_limit_exceeded")),
     "status_413": E(status=413, message="Request Entity Too Large"),
@@ -75,7 +102,10 @@ def test_rules_ignore_a_harmless_success(rule):
 
 
 def test_a_429_can_be_a_spent_quota_and_a_400_a_spent_balance():
-    assert classify(E(status=429, body=_oai("You exceeded your current quota", "insufficient_quota", None))).error_class is ErrorClass.QuotaExhausted
+    assert (
+        classify(E(status=429, body=_oai("You exceeded your current quota", "insufficient_quota", None))).error_class
+        is ErrorClass.QuotaExhausted
+    )
     assert classify(E(status=400, message="Insufficient Balance")).error_class is ErrorClass.QuotaExhausted
 
 
@@ -103,14 +133,25 @@ def test_retryable_follows_the_class():
 
 def test_retry_after_comes_from_headers_body_and_text():
     assert classify(E(status=429, headers={"retry-after": "7"})).retry_after_ms == 7000
-    body = json.dumps({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "59s"}]}})
+    body = json.dumps(
+        {
+            "error": {
+                "code": 429,
+                "status": "RESOURCE_EXHAUSTED",
+                "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "59s"}],
+            }
+        }
+    )
     assert classify(E(status=429, body=body)).retry_after_ms == 59_000
     assert classify(E(status=429, message="Please try again in 9m38.016s.")).retry_after_ms == 578_016
     assert classify(E(status=500)).retry_after_ms is None
 
 
 def test_embedded_status_in_a_message_is_used():
-    message = 'API Error: {"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}'
+    message = (
+        'API Error: {"error":{"code":503,"message":"The model is overloaded. Please try again later.",'
+        '"status":"UNAVAILABLE"}}'
+    )
     assert classify(E(message=message)).error_class is ErrorClass.Overloaded
 
 
@@ -133,7 +174,9 @@ def test_opencode_error_object_conversion():
     assert (got.error_class, got.retry_after_ms) == (ErrorClass.RateLimited, 12_000)
     auth = from_opencode_error({"name": "ProviderAuthError", "data": {"providerID": "openai", "message": "x"}})
     assert auth.provider == "openai" and classify(auth).error_class is ErrorClass.AuthFailure
-    no_status = from_opencode_error({"name": "APIError", "data": {"message": "Unable to connect.", "isRetryable": True}})
+    no_status = from_opencode_error(
+        {"name": "APIError", "data": {"message": "Unable to connect.", "isRetryable": True}}
+    )
     assert no_status.status is None and no_status.phase == "unknown"
 
 
@@ -153,7 +196,11 @@ def test_a_huge_html_page_is_cheap():
 
 
 def test_classification_is_fast_enough_for_the_cli():
-    error = E(status=429, headers={"retry-after": "3"}, body=_oai("Rate limit reached for requests", "requests", "rate_limit_exceeded"))
+    error = E(
+        status=429,
+        headers={"retry-after": "3"},
+        body=_oai("Rate limit reached for requests", "requests", "rate_limit_exceeded"),
+    )
     started = time.perf_counter()
     for _ in range(2000):
         classify(error)

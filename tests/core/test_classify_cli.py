@@ -29,14 +29,24 @@ def test_one_verdict_per_line_and_blank_lines_skipped():
         {"message": "terminated"},
         {"error": {"name": "ContextOverflowError", "data": {"message": "prompt is too long"}}},
     ]
-    stdin = "\n".join(json.dumps(line) for line in lines[:2]) + "\n\n   \n" + "\n".join(json.dumps(line) for line in lines[2:]) + "\n"
+    stdin = (
+        "\n".join(json.dumps(line) for line in lines[:2])
+        + "\n\n   \n"
+        + "\n".join(json.dumps(line) for line in lines[2:])
+        + "\n"
+    )
     result = _run(stdin)
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert out[0] == {"class": "RateLimited", "retryable": True, "retry_after_ms": 5000, "rule": "rate_limit_code"}
     assert out[1]["class"] == "TransientServerFailure" and out[1]["rule"] == "fallback_no_status"
     assert out[2]["class"] == "InterruptedExecution"
-    assert out[3] == {"class": "ContextOverflow", "retryable": False, "retry_after_ms": None, "rule": "opencode_context_overflow"}
+    assert out[3] == {
+        "class": "ContextOverflow",
+        "retryable": False,
+        "retry_after_ms": None,
+        "rule": "opencode_context_overflow",
+    }
     assert len(out) == 4
 
 
@@ -69,7 +79,7 @@ def test_the_corpus_through_the_command_matches_the_library():
     result = _run("\n".join(json.dumps(entry["input"]) for entry in entries) + "\n")
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
-    right = sum(1 for entry, verdict in zip(entries, out) if verdict["class"] == entry["expected"])
+    right = sum(1 for entry, verdict in zip(entries, out, strict=True) if verdict["class"] == entry["expected"])
     assert len(out) == len(entries)
     assert right / len(entries) >= 0.95
 

@@ -17,15 +17,17 @@ def test_hint_first_with_jitter_on_top():
 
 
 def test_class_durations():
-    durations = {
-        cls: plan_cooldown(cls, hint_ms=None, settings=SETTINGS, draw=0.0)
-        for cls in ErrorClass
-    }
+    durations = {cls: plan_cooldown(cls, hint_ms=None, settings=SETTINGS, draw=0.0) for cls in ErrorClass}
     assert durations[ErrorClass.RateLimited].duration_ms == 33_000
     assert durations[ErrorClass.Overloaded].duration_ms == 16_500
     assert durations[ErrorClass.TransientServerFailure].duration_ms == 5_500
     assert durations[ErrorClass.QuotaExhausted].duration_ms == 3_960_000
-    for cls in (ErrorClass.ContextOverflow, ErrorClass.InvalidRequest, ErrorClass.AuthFailure, ErrorClass.InterruptedExecution):
+    for cls in (
+        ErrorClass.ContextOverflow,
+        ErrorClass.InvalidRequest,
+        ErrorClass.AuthFailure,
+        ErrorClass.InterruptedExecution,
+    ):
         assert durations[cls] is None
 
 
@@ -43,7 +45,9 @@ def test_book_keeps_the_longer_cooldown_and_expires():
     book = CooldownBook()
     scope = Scope("t", "k")
     book.set(scope, now_ms=0, plan=CooldownPlan(duration_ms=10_000, source="hint"), error_class=ErrorClass.RateLimited)
-    kept = book.set(scope, now_ms=1_000, plan=CooldownPlan(duration_ms=1_000, source="class"), error_class=ErrorClass.RateLimited)
+    kept = book.set(
+        scope, now_ms=1_000, plan=CooldownPlan(duration_ms=1_000, source="class"), error_class=ErrorClass.RateLimited
+    )
     assert kept.until_ms == 10_000
     assert book.active(scope, 9_999) is not None
     assert book.active(scope, 10_000) is None

@@ -41,8 +41,12 @@ def engine(clock, rnd, events):
     engine = Engine(config=SwitcherConfig(), clock=clock, random=rnd, emit=events.append)
     engine.set_targets(
         [
-            Target(target_id="anthropic", provider_id="anthropic", pool="anthropic", keys=("ant-1",), operator_priority=2),
-            Target(target_id="openai", provider_id="openai", pool="openai", keys=("oai-1", "oai-2"), operator_priority=1),
+            Target(
+                target_id="anthropic", provider_id="anthropic", pool="anthropic", keys=("ant-1",), operator_priority=2
+            ),
+            Target(
+                target_id="openai", provider_id="openai", pool="openai", keys=("oai-1", "oai-2"), operator_priority=1
+            ),
         ]
     )
     return engine
@@ -59,7 +63,12 @@ def test_retry_and_failover_sequence(engine, clock, events):
     verdict = classify(ErrorInput(status=429, headers={"retry-after": "5"}, message="Too Many Requests"))
     engine.report(Outcome(target_id="anthropic", key_id="ant-1", classification=verdict))
     [cooldown] = _of(events, CooldownSet)
-    assert (cooldown.target_id, cooldown.key_id, cooldown.until_ms - clock.now, cooldown.source) == ("anthropic", "ant-1", 5_500, "hint")
+    assert (cooldown.target_id, cooldown.key_id, cooldown.until_ms - clock.now, cooldown.source) == (
+        "anthropic",
+        "ant-1",
+        5_500,
+        "hint",
+    )
     history = [Attempt(target_id="anthropic", key_id="ant-1", error_class=verdict.error_class, retry_after_ms=5_000)]
     assert engine.decide(history) == Failover(scope="key")
     record = engine.select(Request(request_id="r1", tried=frozenset({("anthropic", "ant-1")})))
@@ -76,7 +85,9 @@ def test_transient_failures_retry_then_fail_over(engine, clock):
     history = []
     for expected in (Retry, Retry, Retry, Failover):
         engine.select(Request(request_id="r"))
-        engine.report(Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.TransientServerFailure)))
+        engine.report(
+            Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.TransientServerFailure))
+        )
         history.append(Attempt(target_id="anthropic", key_id="ant-1", error_class=ErrorClass.TransientServerFailure))
         decision = engine.decide(history)
         assert isinstance(decision, expected)
@@ -92,7 +103,10 @@ def test_breaker_transitions_through_the_engine(engine, clock, events):
     assert [(e.from_state, e.to_state) for e in _of(events, CircuitStateChange)] == [("closed", "open")]
     record = engine.select(Request())
     assert record.selected.target_id == "openai"
-    assert {c.target_id: c.excluded for c in record.candidates}["anthropic"] in (Exclusion.circuit_open, Exclusion.cooling_down)
+    assert {c.target_id: c.excluded for c in record.candidates}["anthropic"] in (
+        Exclusion.circuit_open,
+        Exclusion.cooling_down,
+    )
     engine.report(Outcome(target_id="openai", key_id="oai-1"))
     clock.advance(30_000)
     only_anthropic = Request(exclude_targets=frozenset({"openai"}))
@@ -117,13 +131,24 @@ def test_admission_flow(engine, events):
     assert engine.admit(Request(request_id="a"), waiting=0).verdict == "admitted"
     assert engine.admit(Request(request_id="b"), waiting=51).verdict == "degraded"
     assert engine.admit(Request(request_id="c"), waiting=110).reason == "queue full"
-    assert engine.admit(Request(request_id="d", model="nothing-serves-it", capabilities=frozenset({"vision"})), waiting=0).reason == "no eligible targets"
+    assert (
+        engine.admit(
+            Request(request_id="d", model="nothing-serves-it", capabilities=frozenset({"vision"})), waiting=0
+        ).reason
+        == "no eligible targets"
+    )
     engine.pause("anthropic")
     engine.drain("openai")
     assert engine.admit(Request(request_id="e"), waiting=0).reason == "operator pause active"
     engine.resume("openai")
     assert engine.select(Request()).selected.target_id == "openai"
-    assert [e.verdict for e in _of(events, AdmissionDecision)] == ["admitted", "degraded", "rejected", "rejected", "rejected"]
+    assert [e.verdict for e in _of(events, AdmissionDecision)] == [
+        "admitted",
+        "degraded",
+        "rejected",
+        "rejected",
+        "rejected",
+    ]
 
 
 def test_second_key_takes_over_at_once_and_the_first_returns_after_its_cooldown(clock, rnd, events):
@@ -131,7 +156,9 @@ def test_second_key_takes_over_at_once_and_the_first_returns_after_its_cooldown(
     engine = Engine(config=SwitcherConfig(), clock=clock, random=rnd, emit=events.append)
     engine.set_targets([Target(target_id="openai", provider_id="openai", keys=("first", "second"))])
     engine.select(Request())
-    engine.report(Outcome(target_id="openai", key_id="first", classification=_verdict(ErrorClass.RateLimited, 3_600_000)))
+    engine.report(
+        Outcome(target_id="openai", key_id="first", classification=_verdict(ErrorClass.RateLimited, 3_600_000))
+    )
     record = engine.select(Request(tried=frozenset({("openai", "first")})))
     assert record.selected.key_id == "second"
     engine.report(Outcome(target_id="openai", key_id="second"))
@@ -176,13 +203,17 @@ def test_everything_cooling_longer_than_the_user_waits_ends_promptly(engine, clo
 def test_context_overflow_changes_nothing(engine, events):
     engine.select(Request())
     engine.report(Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.ContextOverflow)))
-    assert engine.decide([Attempt(target_id="anthropic", key_id="ant-1", error_class=ErrorClass.ContextOverflow)]) == GiveUp("caller_fault")
+    assert engine.decide(
+        [Attempt(target_id="anthropic", key_id="ant-1", error_class=ErrorClass.ContextOverflow)]
+    ) == GiveUp("caller_fault")
     assert not _of(events, CooldownSet) and not _of(events, CircuitStateChange)
     assert engine.select(Request()).selected.target_id == "anthropic"
 
 
 def test_server_imposed_outage_opens_the_circuit_for_that_long(engine, clock, events):
-    engine.report(Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.Overloaded, 60_000)))
+    engine.report(
+        Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.Overloaded, 60_000))
+    )
     assert isinstance(engine.circuit("anthropic"), Open)
     clock.advance(59_999)
     assert engine.select(Request()).selected.target_id == "openai"
@@ -192,7 +223,9 @@ def test_server_imposed_outage_opens_the_circuit_for_that_long(engine, clock, ev
 
 def test_a_recovering_target_regains_traffic(engine, clock):
     for _ in range(3):
-        engine.report(Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.InterruptedExecution)))
+        engine.report(
+            Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.InterruptedExecution))
+        )
     assert engine.select(Request()).selected.target_id == "openai"
     engine.report(Outcome(target_id="openai", key_id="oai-1"))
     clock.advance(5 * 60_000)
@@ -203,7 +236,9 @@ def test_snapshot_round_trips_as_plain_data(engine, clock, rnd, events):
     engine.report(Outcome(target_id="openai", key_id="oai-1", classification=_verdict(ErrorClass.QuotaExhausted)))
     engine.report(Outcome(target_id="openai", key_id="oai-2", classification=_verdict(ErrorClass.AuthFailure)))
     for _ in range(5):
-        engine.report(Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.TransientServerFailure)))
+        engine.report(
+            Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.TransientServerFailure))
+        )
     engine.pause("openai")
     plain = msgspec.json.decode(msgspec.json.encode(msgspec.to_builtins(engine.snapshot())))
     restored = msgspec.convert(plain, EngineSnapshot)
@@ -224,7 +259,9 @@ def test_snapshot_round_trips_as_plain_data(engine, clock, rnd, events):
 
 
 def test_reset_and_cancel(engine, clock, events):
-    engine.report(Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.Overloaded, 60_000)))
+    engine.report(
+        Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.Overloaded, 60_000))
+    )
     engine.reset("anthropic")
     assert isinstance(engine.circuit("anthropic"), Closed)
     record = engine.select(Request())
@@ -234,7 +271,9 @@ def test_reset_and_cancel(engine, clock, events):
 
 
 def test_set_targets_keeps_state_of_targets_that_stay(engine):
-    engine.report(Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.Overloaded, 60_000)))
+    engine.report(
+        Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.Overloaded, 60_000))
+    )
     engine.set_targets([*engine.targets, Target(target_id="groq", provider_id="groq", keys=("g",))])
     assert isinstance(engine.circuit("anthropic"), Open)
     assert isinstance(engine.circuit("groq"), Closed)

@@ -26,7 +26,9 @@ operation = st.one_of(
     st.tuples(st.just("advance"), st.integers(0, 90_000)),
     st.tuples(st.just("pause"), st.sampled_from(["a", "b", "c", "local"])),
     st.tuples(st.just("resume"), st.sampled_from(["a", "b", "c", "local"])),
-    st.tuples(st.just("cancel"),),
+    st.tuples(
+        st.just("cancel"),
+    ),
 )
 
 

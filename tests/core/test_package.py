@@ -10,7 +10,19 @@ from pathlib import Path
 import oswitcher
 
 PACKAGE = Path(oswitcher.__file__).parent
-FORBIDDEN_IMPORTS = {"bridge", "time", "datetime", "random", "os", "socket", "subprocess", "asyncio", "sqlite3", "pathlib", "io"}
+FORBIDDEN_IMPORTS = {
+    "bridge",
+    "time",
+    "datetime",
+    "random",
+    "os",
+    "socket",
+    "subprocess",
+    "asyncio",
+    "sqlite3",
+    "pathlib",
+    "io",
+}
 
 
 def test_exported_names_are_pinned():
@@ -52,6 +64,14 @@ def test_modules_stay_small():
 
 def test_error_classes_are_the_ten_names():
     assert [c.value for c in oswitcher.ErrorClass] == [
-        "RateLimited", "QuotaExhausted", "Overloaded", "TransientServerFailure", "InterruptedExecution",
-        "AuthFailure", "PermissionFailure", "ModelUnavailable", "ContextOverflow", "InvalidRequest",
+        "RateLimited",
+        "QuotaExhausted",
+        "Overloaded",
+        "TransientServerFailure",
+        "InterruptedExecution",
+        "AuthFailure",
+        "PermissionFailure",
+        "ModelUnavailable",
+        "ContextOverflow",
+        "InvalidRequest",
     ]

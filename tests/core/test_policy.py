@@ -11,14 +11,19 @@ WEIGHTS = RoutingWeights()
 
 
 def _view(target_id: str, **fields) -> TargetView:
-    target_fields = {k: fields.pop(k) for k in ("enabled", "operator_priority", "keys", "models", "capabilities") if k in fields}
+    target_fields = {
+        k: fields.pop(k) for k in ("enabled", "operator_priority", "keys", "models", "capabilities") if k in fields
+    }
     target_fields.setdefault("keys", ("k-" + target_id,))
     target = Target(target_id=target_id, provider_id="p", **target_fields)
     fields.setdefault("usable_keys", target.keys)
     return TargetView(target=target, **fields)
 
 
-def _select(views, request=Request(request_id="r")):
+PLAIN = Request(request_id="r")
+
+
+def _select(views, request=PLAIN):
     return select_target(views, request, weights=WEIGHTS, max_expected_latency_ms=30_000)
 
 
@@ -50,7 +55,12 @@ def test_every_exclusion_reason():
 
 
 def test_score_formula():
-    record = _select([_view("a", health=0.9, latency_ms=15_000, failure_rate=0.25, operator_priority=5), _view("b", operator_priority=1)])
+    record = _select(
+        [
+            _view("a", health=0.9, latency_ms=15_000, failure_rate=0.25, operator_priority=5),
+            _view("b", operator_priority=1),
+        ]
+    )
     scores = {c.target_id: c.score for c in record.candidates}
     assert scores["a"] == round(1.0 * 0.9 - 0.5 * 0.5 - 0.8 * 0.25 + 0.3 * 1.0, 9)
     assert scores["b"] == 1.0
@@ -59,7 +69,9 @@ def test_score_formula():
 def test_ties_go_to_priority_then_id():
     assert _select([_view("b"), _view("a")]).selected.target_id == "a"
     same = RoutingWeights(priority=0.0)
-    record = select_target([_view("a"), _view("b", operator_priority=2)], Request(), weights=same, max_expected_latency_ms=1)
+    record = select_target(
+        [_view("a"), _view("b", operator_priority=2)], Request(), weights=same, max_expected_latency_ms=1
+    )
     assert record.selected.target_id == "b"
 
 
@@ -67,7 +79,9 @@ def test_next_untried_key_and_retry_at_when_everything_waits():
     view = _view("a", keys=("k1", "k2"))
     record = _select([view], Request(tried=frozenset({("a", "k1")})))
     assert record.selected.key_id == "k2"
-    waiting = _select([_view("a", usable_keys=(), available_at_ms=9_000), _view("b", circuit_allows=False, available_at_ms=7_000)])
+    waiting = _select(
+        [_view("a", usable_keys=(), available_at_ms=9_000), _view("b", circuit_allows=False, available_at_ms=7_000)]
+    )
     assert waiting.selected is None and waiting.retry_at_ms == 7_000
 
 

@@ -7,8 +7,18 @@ from oswitcher.retry_hints import hint_from_headers, hint_from_text, parse_durat
 
 @pytest.mark.parametrize(
     ("text", "ms"),
-    [("1m30s", 90_000), ("6m0s", 360_000), ("20ms", 20), ("59s", 59_000), ("0.5s", 500), ("9m38.016s", 578_016),
-     ("2m59.56s", 179_560), ("30", 30_000), ("1h", 3_600_000), ("6 minutes", 360_000)],
+    [
+        ("1m30s", 90_000),
+        ("6m0s", 360_000),
+        ("20ms", 20),
+        ("59s", 59_000),
+        ("0.5s", 500),
+        ("9m38.016s", 578_016),
+        ("2m59.56s", 179_560),
+        ("30", 30_000),
+        ("1h", 3_600_000),
+        ("6 minutes", 360_000),
+    ],
 )
 def test_parse_duration(text, ms):
     assert parse_duration_ms(text) == ms
