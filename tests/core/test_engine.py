@@ -277,3 +277,27 @@ def test_set_targets_keeps_state_of_targets_that_stay(engine):
     engine.set_targets([*engine.targets, Target(target_id="groq", provider_id="groq", keys=("g",))])
     assert isinstance(engine.circuit("anthropic"), Open)
     assert isinstance(engine.circuit("groq"), Closed)
+
+
+def test_events_encode_with_their_names_and_fields(engine, clock):
+    events = engine.report(
+        Outcome(target_id="anthropic", key_id="ant-1", classification=_verdict(ErrorClass.RateLimited, 1_000))
+    )
+    line = msgspec.json.decode(msgspec.json.encode(events[0]))
+    assert line == {
+        "event": "cooldown_set",
+        "at_ms": clock.now,
+        "target_id": "anthropic",
+        "key_id": "ant-1",
+        "until_ms": clock.now + 1_100,
+        "error_class": "RateLimited",
+        "source": "hint",
+    }
+    change = CircuitStateChange(at_ms=1, target_id="t", from_state="closed", to_state="open")
+    assert msgspec.json.decode(msgspec.json.encode(change)) == {
+        "event": "circuit_state_change",
+        "at_ms": 1,
+        "target_id": "t",
+        "from": "closed",
+        "to": "open",
+    }
