@@ -48,7 +48,7 @@ from oswitcher.policy import Exclusion, SelectionRecord, TargetView, prepare_vie
 from oswitcher.snapshot import CooldownRow, DeadKey, EngineSnapshot, Outcome, book_from_rows, cooldown_rows
 from oswitcher.targets import Request, Target
 from oswitcher.taxonomy import BREAKER_FAILURES, ErrorClass
-from oswitcher.views import observe
+from oswitcher.views import ViewCache, observe
 
 __all__ = ["Engine", "Outcome", "DeadKey", "CooldownRow", "EngineSnapshot"]
 
@@ -84,8 +84,7 @@ class Engine:
         self._in_flight = InFlight()
         # Views are rebuilt only when their target changed or time passed their validity
         # (see oswitcher.views).
-        self._views: dict[str, tuple[TargetView, int]] = {}
-        self._key_targets: dict[str, set[str]] = {}
+        self._views = ViewCache(build=self._view)
         self._priorities: tuple[int, int] = (0, 0)
 
     def set_targets(self, targets: Iterable[Target]) -> None:
@@ -101,12 +100,8 @@ class Engine:
             if target_id not in self._breakers:
                 self._breakers[target_id] = CircuitBreaker(settings=self._config.circuit_breaker)
                 self._health[target_id] = Health(updated_ms=self._clock())
-        self._key_targets = {}
-        for target in self._order:
-            for key in target.keys:
-                self._key_targets.setdefault(key, set()).add(target.target_id)
         self._priorities = priority_range(self._order)
-        self._views.clear()
+        self._views.reset(self._order)
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -154,7 +149,7 @@ class Engine:
         if record.selected is not None:
             target_id = record.selected.target_id
             _, transitions = self._breakers[target_id].acquire(now)
-            self._views.pop(target_id, None)
+            self._views.touch(target_id)
             self._circuit_events(target_id, transitions, now)
             self._in_flight.acquire(target_id, limit=1 << 30)
         return record
@@ -218,7 +213,7 @@ class Engine:
     def cancel(self, target_id: str) -> None:
         """Undo a :meth:`select` whose request never produced an outcome (the user aborted)."""
         if target_id in self._targets:
-            self._views.pop(target_id, None)
+            self._views.touch(target_id)
             self._in_flight.release(target_id)
             self._breakers[target_id].release()
 
@@ -229,24 +224,24 @@ class Engine:
     def pause(self, target_id: str) -> None:
         """Send nothing new to ``target_id`` until :meth:`resume`."""
         self._paused.add(target_id)
-        self._views.pop(target_id, None)
+        self._views.touch(target_id)
 
     def drain(self, target_id: str) -> None:
         """Like pause, for taking a target out gracefully: in-flight requests finish."""
         self._draining.add(target_id)
-        self._views.pop(target_id, None)
+        self._views.touch(target_id)
 
     def resume(self, target_id: str) -> None:
         """Undo pause and drain."""
         self._paused.discard(target_id)
         self._draining.discard(target_id)
-        self._views.pop(target_id, None)
+        self._views.touch(target_id)
 
     def reset(self, target_id: str) -> list[Event]:
         """Close the circuit, clear the target's cooldowns and health."""
         now = self._clock()
         events: list[Event] = []
-        self._views.pop(target_id, None)
+        self._views.touch(target_id)
         if target_id in self._breakers:
             events += self._circuit_events(target_id, self._breakers[target_id].reset(), now)
             self._health[target_id] = Health(updated_ms=now)
@@ -304,17 +299,10 @@ class Engine:
                 self._health[target_id] = health
         self._paused = set(snapshot.paused)
         self._draining = set(snapshot.draining)
-        self._views.clear()
+        self._views.reset(self._order)
 
     def _plan(self, request: Request, now: int) -> SelectionRecord:
-        views = []
-        cache = self._views
-        for target in self._order:
-            entry = cache.get(target.target_id)
-            if entry is None or now >= entry[1]:
-                entry = self._view(target, now)
-                cache[target.target_id] = entry
-            views.append(entry[0])
+        views = self._views.current(now)
         return select_target(
             views,
             request,
@@ -324,10 +312,9 @@ class Engine:
 
     def _touch(self, target_id: str | None, key_id: str | None) -> None:
         if target_id is not None:
-            self._views.pop(target_id, None)
+            self._views.touch(target_id)
         if key_id:
-            for other in self._key_targets.get(key_id, ()):
-                self._views.pop(other, None)
+            self._views.touch_key(key_id)
 
     def _view(self, target: Target, now: int) -> tuple[TargetView, int]:
         target_id = target.target_id
