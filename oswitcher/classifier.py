@@ -10,7 +10,6 @@ fallbacks by status family, so every input gets a class and the ``rule`` field a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ import msgspec
 
 from oswitcher.error_input import ErrorInput
 from oswitcher.evidence import Evidence, gather_evidence
+from oswitcher.prefilter import text_predicate
 from oswitcher.retry_hints import hint_from_headers, hint_from_text
 from oswitcher.taxonomy import RETRYABLE, ErrorClass
 
@@ -89,8 +89,8 @@ def _any_code(*names: str) -> Callable[[Evidence], bool]:
 
 
 def _text(pattern: str) -> Callable[[Evidence], bool]:
-    compiled = re.compile(pattern)
-    return lambda ev: compiled.search(ev.text) is not None
+    matches = text_predicate(pattern)
+    return lambda ev: matches(ev.text)
 
 
 _CONTEXT_TEXT = _text(
@@ -115,7 +115,8 @@ _QUOTA_CODES = _any_code(
 _QUOTA_TEXT = _text(
     r"exceeded your current quota|insufficient[ _](?:balance|credits?|funds|quota)|credit balance is too low"
     r"|out of credits|purchase (?:more )?credits|spend(?:ing)? limit|usage limits?\b.{0,40}regain access"
-    r"|billing (?:details|hard limit|is not active)|(?:daily|monthly) (?:quota|limit|token limit)"
+    r"|billing (?:details|hard limit|is not active)"
+    r"|daily (?:quota|limit|token limit)|monthly (?:quota|limit|token limit)"
     r"|quota (?:has been )?exceeded for quota metric .{0,80}per ?day|requires more credits|free-models-per-day"
     r"|account balance|exceeded (?:your )?(?:monthly|daily) "
 )
@@ -134,10 +135,19 @@ _AUTH_CODES = _any_code(
     "api_key_expired",
     "unauthorized",
 )
+# Written out per subject so that every alternative starts with a literal (see prefilter.py).
+_GONE = r"(?: has been| was| is)? (?:revoked|suspended|deactivated|disabled|banned)"
 _AUTH_TEXT = _text(
     r"incorrect api key|invalid api[ _-]?key|api key not valid|api key (?:has )?expired|invalid x-api-key"
-    r"|(?:key|token|account|organi[sz]ation)(?: has been| was| is)? (?:revoked|suspended|deactivated|disabled|banned)"
-    r"|security token included in the request is invalid|authentication fails|no auth credentials"
+    r"|key"
+    + _GONE
+    + r"|token"
+    + _GONE
+    + r"|account"
+    + _GONE
+    + r"|organi[sz]ation"
+    + _GONE
+    + r"|security token included in the request is invalid|authentication fails|no auth credentials"
     r"|invalid (?:authentication|credentials|bearer token|access token)|unauthori[sz]ed|user not found"
     r"|api key is invalid|consumer .{0,60} has been suspended|api key .{0,20}(?:not found|does not exist)"
 )
@@ -185,7 +195,7 @@ _RATE_CODES = _any_code(
 )
 _RATE_TEXT = _text(
     r"rate[ _-]?limit(?:ed|s)? (?:reached|exceeded|hit)|rate_limit_exceeded|too many requests|throttl"
-    r"|requests per (?:minute|second|day)|tokens per (?:minute|day)|\b(?:rpm|tpm|rpd|tpd)\b"
+    r"|requests per (?:minute|second|day)|tokens per (?:minute|day)|\brpm\b|\btpm\b|\brpd\b|\btpd\b"
     r"|too many tokens|please wait before trying again|resource has been exhausted|resource_exhausted"
     r"|quota exceeded for \S+per_minute|_per_minute_|per minute"
     r"|resource exhausted|slow down|request rate increased too quickly"
