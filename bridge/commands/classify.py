@@ -45,7 +45,8 @@ def classify_lines(lines: Iterable[bytes], out: IO[bytes], *, now_ms: int | None
 
     class _Line(msgspec.Struct, forbid_unknown_fields=True):
         status: int | None = None
-        headers: dict[str, str] = {}
+        # Header values are text on the wire; numbers are accepted as their decimal text.
+        headers: dict[str, str | int | float] = {}
         body: str = ""
         message: str = ""
         provider: str = ""

@@ -26,7 +26,7 @@ def test_one_verdict_per_line_and_blank_lines_skipped():
     lines = [
         {"status": 429, "headers": {"Retry-After": "5"}, "body": '{"error":{"type":"rate_limit_error"}}'},
         {},
-        {"message": "terminated"},
+        {"message": "terminated", "status": None, "headers": {"retry-after": 3}},
         {"error": {"name": "ContextOverflowError", "data": {"message": "prompt is too long"}}},
     ]
     stdin = (
@@ -40,7 +40,7 @@ def test_one_verdict_per_line_and_blank_lines_skipped():
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert out[0] == {"class": "RateLimited", "retryable": True, "retry_after_ms": 5000, "rule": "rate_limit_code"}
     assert out[1]["class"] == "TransientServerFailure" and out[1]["rule"] == "fallback_no_status"
-    assert out[2]["class"] == "InterruptedExecution"
+    assert out[2]["class"] == "InterruptedExecution" and out[2]["retry_after_ms"] == 3000
     assert out[3] == {
         "class": "ContextOverflow",
         "retryable": False,
