@@ -22,6 +22,7 @@ _COMMANDS = (
     "bridge",
     "config",
     "profiles",
+    "classify",
 )
 
 
