@@ -1,0 +1,258 @@
+"""Running the real OpenCode binary headless, isolated and offline.
+
+A sandbox is one fake machine under a temp dir: its own HOME and XDG dirs, a git-initialised
+project, OpenCode's config/auth files and plugin files, and an environment built from nothing
+(like ``env -i``), so neither the developer's OpenCode setup nor the network leaks into a test.
+
+    box = OpenCodeSandbox(binary=opencode_bin, root=tmp_path)
+    box.write_config(fake_provider_config(fake.base_url))
+    result = box.run("say hello")
+    assert result.returncode == 0, result.explain()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from ..fake_provider import unused_port
+from .opencode_bin import OPENCODE_VERSION
+
+__all__ = [
+    "ConfigLocation",
+    "OpenCodeSandbox",
+    "RunResult",
+    "fake_provider_config",
+    "prepare_config_dir",
+]
+
+# "project": <project>/opencode.json; "dot-opencode": <project>/.opencode/opencode.json;
+# "global": $XDG_CONFIG_HOME/opencode/opencode.json.
+ConfigLocation = Literal["project", "dot-opencode", "global"]
+
+# Each switches off a feature that would reach the internet or read the developer's machine.
+OFFLINE_FLAGS = {
+    "OPENCODE_DISABLE_MODELS_FETCH": "1",
+    "OPENCODE_DISABLE_AUTOUPDATE": "1",
+    "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
+    "OPENCODE_DISABLE_SHARE": "1",
+    "OPENCODE_DISABLE_CLAUDE_CODE": "1",
+    "OPENCODE_DISABLE_EXTERNAL_SKILLS": "1",
+}
+
+
+def fake_provider_config(
+    base_url: str,
+    *,
+    api_key: str | None = "sk-test-good",
+    provider_id: str = "fake",
+    model: str = "fake-model",
+) -> dict[str, Any]:
+    """An ``opencode.json`` using the fake server as the only provider, for both model slots.
+
+    ``api_key=None`` leaves the key out of the config (for tests that put it in ``auth.json``).
+    """
+    options: dict[str, Any] = {"baseURL": base_url}
+    if api_key is not None:
+        options["apiKey"] = api_key
+    return {
+        "$schema": "https://opencode.ai/config.json",
+        "provider": {
+            provider_id: {
+                # Bundled in the binary: nothing to install.
+                "npm": "@ai-sdk/openai-compatible",
+                "name": "Fake",
+                "options": options,
+                "models": {model: {"name": "Fake Model"}},
+            }
+        },
+        "model": f"{provider_id}/{model}",
+        "small_model": f"{provider_id}/{model}",
+    }
+
+
+def prepare_config_dir(config_dir: Path) -> None:
+    """Make OpenCode believe ``@opencode-ai/plugin`` is already installed in ``config_dir``.
+
+    OpenCode npm-installs that package into every config dir it uses and makes plugins wait for
+    it; offline, that stalls a run for about 70 s. It skips the install when it finds an empty
+    ``node_modules/``, a ``package.json`` naming the package at its own version, and a v3
+    ``package-lock.json`` listing it too.
+    """
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "node_modules").mkdir(exist_ok=True)
+    deps = {"@opencode-ai/plugin": OPENCODE_VERSION}
+    (config_dir / "package.json").write_text(json.dumps({"dependencies": deps}, indent=2) + "\n")
+    lock = {"lockfileVersion": 3, "requires": True, "packages": {"": {"dependencies": deps}}}
+    (config_dir / "package-lock.json").write_text(json.dumps(lock, indent=2) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What one ``opencode run`` did. ``returncode`` is None when it timed out and was killed."""
+
+    args: tuple[str, ...]
+    returncode: int | None
+    stdout: str
+    stderr: str
+    duration_s: float
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+    def stderr_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.stderr.splitlines()[-lines:])
+
+    def explain(self, lines: int = 40) -> str:
+        """A summary for assertion messages: rc, time, stdout, and the end of OpenCode's log."""
+        return (
+            f"opencode rc={self.returncode} after {self.duration_s:.1f}s\n"
+            f"--- stdout ---\n{self.stdout}\n--- stderr (last {lines} lines) ---\n{self.stderr_tail(lines)}"
+        )
+
+
+class OpenCodeSandbox:
+    """An isolated home for running ``opencode`` under ``root`` (usually pytest's ``tmp_path``)."""
+
+    def __init__(self, *, binary: Path, root: Path) -> None:
+        self.binary = Path(binary)
+        self.root = Path(root)
+        self.home = self.root / "home"
+        self.config_home = self.root / "config"
+        self.data_home = self.root / "data"
+        self.cache_home = self.root / "cache"
+        self.state_home = self.root / "state"
+        self.project = self.root / "project"
+        for d in (self.home, self.config_home, self.data_home, self.cache_home, self.state_home, self.project):
+            d.mkdir(parents=True, exist_ok=True)
+        # OpenCode finds the project root (and `.opencode/` dirs) through git.
+        subprocess.run(["git", "init", "-q", str(self.project)], check=True, capture_output=True)
+        prepare_config_dir(self.global_config_dir)
+
+    @property
+    def global_config_dir(self) -> Path:
+        """``$XDG_CONFIG_HOME/opencode``: the user's config, plugins and commands."""
+        return self.config_home / "opencode"
+
+    @property
+    def project_config_dir(self) -> Path:
+        """``<project>/.opencode``: the project's config dir (prepared on first use)."""
+        return self.project / ".opencode"
+
+    @property
+    def auth_path(self) -> Path:
+        return self.data_home / "opencode" / "auth.json"
+
+    @property
+    def log_dir(self) -> Path:
+        """Where OpenCode writes its own log file (``opencode.log``)."""
+        return self.data_home / "opencode" / "log"
+
+    def write_config(self, config: Mapping[str, Any], *, location: ConfigLocation = "project") -> Path:
+        """Write ``config`` as ``opencode.json`` at ``location``; returns the file's path."""
+        if location == "project":
+            path = self.project / "opencode.json"
+        elif location == "dot-opencode":
+            prepare_config_dir(self.project_config_dir)
+            path = self.project_config_dir / "opencode.json"
+        elif location == "global":
+            path = self.global_config_dir / "opencode.json"
+        else:
+            raise ValueError(f"unknown config location {location!r}")
+        path.write_text(json.dumps(config, indent=2) + "\n")
+        return path
+
+    def write_auth(self, entries: Mapping[str, Any]) -> Path:
+        """Write ``auth.json`` (provider id → ``{"type": "api", "key": ...}``) with mode 0600."""
+        self.auth_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.auth_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(entries, f, indent=2)
+        os.chmod(self.auth_path, 0o600)  # O_CREAT's mode does not apply to an existing file
+        return self.auth_path
+
+    def add_plugin(
+        self, filename: str, source: str, *, location: Literal["global", "project"] = "global"
+    ) -> Path:
+        """Drop a plugin module into ``<config dir>/plugins/``, where OpenCode loads it from."""
+        config_dir = self.global_config_dir if location == "global" else self.project_config_dir
+        prepare_config_dir(config_dir)
+        path = config_dir / "plugins" / filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+        return path
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The whole environment of a run: built from nothing, never from ``os.environ``."""
+        env = {
+            # The binary needs git (and a shell for its bash tool); nothing else from the host.
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.config_home),
+            "XDG_DATA_HOME": str(self.data_home),
+            "XDG_CACHE_HOME": str(self.cache_home),
+            "XDG_STATE_HOME": str(self.state_home),
+            "LANG": "C.UTF-8",
+            **OFFLINE_FLAGS,
+            # Anything that still tries npm fails at once instead of waiting on a real registry.
+            "npm_config_registry": f"http://127.0.0.1:{_closed_port()}/",
+        }
+        env.update(extra or {})
+        return env
+
+    def run(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        args: tuple[str, ...] = (),
+        env: Mapping[str, str] | None = None,
+        timeout: float = 60.0,
+        print_logs: bool = True,
+    ) -> RunResult:
+        """Run ``opencode run <prompt>`` in the project dir and wait for it (killed at ``timeout``)."""
+        cmd = [str(self.binary), "run"]
+        if print_logs:
+            cmd.append("--print-logs")  # OpenCode's log on stderr: the first thing to read on failure
+        if model:
+            cmd += ["--model", model]
+        cmd += [*args, "--", prompt]  # "--": a prompt starting with "-" is not taken for a flag
+        start = time.monotonic()
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=self.project,
+                env=self.env(env),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+            rc, out, err = proc.returncode, proc.stdout, proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            rc = None
+            out = _text(exc.stdout)
+            err = _text(exc.stderr) + f"\n[harness] killed after {timeout}s timeout"
+        return RunResult(tuple(cmd), rc, out, err, time.monotonic() - start)
+
+    def opencode_log(self) -> str:
+        """OpenCode's own log files, concatenated (the same lines ``--print-logs`` prints)."""
+        if not self.log_dir.is_dir():
+            return ""
+        return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
+
+
+def _closed_port() -> int:
+    return unused_port()
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else data.decode(errors="replace")
