@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ __all__ = [
     "RunResult",
     "fake_provider_config",
     "prepare_config_dir",
+    "strip_ansi",
 ]
 
 # "project": <project>/opencode.json; "dot-opencode": <project>/.opencode/opencode.json;
@@ -106,6 +108,12 @@ class RunResult:
     def timed_out(self) -> bool:
         return self.returncode is None
 
+    @property
+    def ui(self) -> str:
+        """stderr without colour codes: where ``opencode run`` draws its UI (agent line, tool
+        calls, ``Error: ...``); stdout carries only the assistant's final text."""
+        return strip_ansi(self.stderr)
+
     def stderr_tail(self, lines: int = 40) -> str:
         return "\n".join(self.stderr.splitlines()[-lines:])
 
@@ -121,8 +129,8 @@ class OpenCodeSandbox:
     """An isolated home for running ``opencode`` under ``root`` (usually pytest's ``tmp_path``)."""
 
     def __init__(self, *, binary: Path, root: Path) -> None:
-        self.binary = Path(binary)
-        self.root = Path(root)
+        self.binary = Path(binary).absolute()  # the run happens with cwd = project
+        self.root = Path(root).absolute()
         self.home = self.root / "home"
         self.config_home = self.root / "config"
         self.data_home = self.root / "data"
@@ -250,6 +258,14 @@ class OpenCodeSandbox:
 
 def _closed_port() -> int:
     return unused_port()
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal colour codes (OpenCode colours its UI even into a pipe)."""
+    return _ANSI.sub("", text)
 
 
 def _text(data: bytes | str | None) -> str:

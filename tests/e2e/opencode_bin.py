@@ -12,7 +12,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-__all__ = ["OPENCODE_VERSION", "OpenCodeUnavailable", "ensure_opencode", "install_dir"]
+__all__ = ["ENV_BIN", "OPENCODE_VERSION", "OpenCodeUnavailable", "ensure_opencode", "install_dir"]
 
 OPENCODE_VERSION = "1.18.33"
 ENV_BIN = "OSWITCHER_OPENCODE_BIN"

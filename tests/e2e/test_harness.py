@@ -1,0 +1,119 @@
+"""Proof that the harness drives real OpenCode: a plain run, a test plugin, a rejected key.
+
+These also pin vanilla OpenCode 1.18.33 behaviour that the product's tests build on; what they
+show is written up in ``docs/opencode-e2e.md``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ..fake_provider import FakeProvider, Ok, revoked
+from .harness import fake_provider_config
+
+pytestmark = pytest.mark.e2e
+
+# A plugin module as OpenCode loads it from <config dir>/plugins/: every named export is a plugin
+# function returning hooks. No imports: `@opencode-ai/plugin` is not installed in the sandbox,
+# and plain JSON-Schema args need no zod.
+TEST_PLUGIN = """
+export const TestPlugin = async ({ directory }) => ({
+  "chat.headers": async (input, output) => {
+    output.headers["x-test-plugin"] = "1";
+  },
+  tool: {
+    "echo-test": {
+      description: "Echo the given text back (e2e test tool).",
+      args: { text: { type: "string", description: "text to echo" } },
+      async execute(args, ctx) {
+        return `echo:${args.text}:from-plugin`;
+      },
+    },
+  },
+});
+"""
+
+
+def test_plain_run_prints_the_fake_answer(oc, fake_provider: FakeProvider, record_property):
+    fake_provider.set_behaviour(None, Ok("Plain answer from the fake."))
+    box = oc()
+
+    result = box.run("say hello")
+
+    record_property("duration_s", round(result.duration_s, 2))
+    assert result.returncode == 0, result.explain()
+    assert result.stdout == "Plain answer from the fake.\n", result.explain()  # stdout: the answer only
+    main = fake_provider.chat_requests()
+    assert len(main) == 1, [r.answered_with for r in fake_provider.requests]
+    assert main[0].key == "sk-test-good"
+    assert main[0].model == "fake-model" and main[0].stream
+    assert "bash" in main[0].tool_names  # the build agent's tools come with the request
+    # A fresh session also asks the small model for a title, with the same key.
+    titles = [r for r in fake_provider.requests if r.is_title]
+    assert [r.key for r in titles] == ["sk-test-good"]
+    assert result.duration_s < 30, result.explain()  # a 70 s npm stall would mean the trick broke
+
+
+def test_config_in_the_global_config_dir_works_too(oc, fake_provider: FakeProvider):
+    box = oc(config=fake_provider_config(fake_provider.base_url, api_key="sk-test-global"), location="global")
+
+    result = box.run("hi")
+
+    assert result.returncode == 0, result.explain()
+    assert {r.key for r in fake_provider.requests} == {"sk-test-global"}
+
+
+def test_key_from_auth_json(oc, fake_provider: FakeProvider):
+    box = oc(
+        config=fake_provider_config(fake_provider.base_url, api_key=None),
+        auth={"fake": {"type": "api", "key": "sk-test-auth"}},
+    )
+
+    result = box.run("hi")
+
+    assert result.returncode == 0, result.explain()
+    assert {r.key for r in fake_provider.requests} == {"sk-test-auth"}
+
+
+def test_plugin_headers_hook_reaches_the_provider(oc, fake_provider: FakeProvider):
+    box = oc(plugins={"test-plugin.js": TEST_PLUGIN})
+
+    result = box.run("hi")
+
+    assert result.returncode == 0, result.explain()
+    assert fake_provider.requests, result.explain()
+    for request in fake_provider.requests:  # the title request too
+        assert request.headers.get("x-test-plugin") == "1", request.headers
+    assert "echo-test" in fake_provider.chat_requests()[0].tool_names
+
+
+def test_plugin_tool_is_called_and_its_output_shown(oc, fake_provider: FakeProvider):
+    box = oc(plugins={"test-plugin.js": TEST_PLUGIN})
+
+    result = box.run('CALL_TOOL:echo-test:{"text":"hi"}')
+
+    assert result.returncode == 0, result.explain()
+    first, second = fake_provider.chat_requests()
+    assert first.messages[-1]["role"] == "user"
+    tool_messages = [m for m in second.messages if m["role"] == "tool"]
+    assert [m["content"] for m in tool_messages] == ["echo:hi:from-plugin"], json.dumps(second.messages)[-800:]
+    assert result.stdout.strip() == "TOOL_RESULT:echo:hi:from-plugin", result.explain()
+    assert '⚙ echo-test {"text":"hi"}' in result.ui, result.explain()  # how run shows a tool call
+
+
+def test_rejected_key_ends_the_run_with_a_visible_error(oc, fake_provider: FakeProvider, record_property):
+    fake_provider.set_behaviour("sk-test-revoked", revoked())
+    box = oc(config=fake_provider_config(fake_provider.base_url, api_key="sk-test-revoked"))
+
+    result = box.run("hi", print_logs=False)
+
+    record_property("duration_s", round(result.duration_s, 2))
+    # Vanilla OpenCode: a 401 is not retried; rc 1, nothing on stdout, and the provider's message
+    # after "Error: " in the UI on stderr.
+    assert len(fake_provider.chat_requests()) == 1, result.explain()
+    assert result.returncode == 1, result.explain()
+    assert result.stdout.strip() == "", result.explain()
+    assert "Error: Incorrect API key provided: sk-test-***." in result.ui, result.explain()
+    assert result.duration_s < 30, result.explain()
