@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -45,9 +45,10 @@ OcFactory = Callable[..., OpenCodeSandbox]
 def oc(opencode_bin: Path, tmp_path: Path, fake_provider: FakeProvider) -> OcFactory:
     """Make an isolated OpenCode sandbox, by default configured for ``fake_provider``.
 
-    ``oc(config=None, location="project", auth=None, plugins=None)``: ``config=None`` writes
-    ``fake_provider_config(fake_provider.base_url)``; pass ``config={}`` to write none.
-    ``plugins`` maps file names to JS sources dropped into the global ``plugins/`` dir.
+    ``oc(config=None, location="project", auth=None, plugins=None, plugin_location="global")``:
+    ``config=None`` writes ``fake_provider_config(fake_provider.base_url)``; ``config={}`` writes
+    none. ``plugins`` maps file names to JS sources dropped into ``plugins/`` of the global config
+    dir or of the project's ``.opencode/``.
     Each call gets its own root under ``tmp_path``.
     """
     count = 0
@@ -58,6 +59,7 @@ def oc(opencode_bin: Path, tmp_path: Path, fake_provider: FakeProvider) -> OcFac
         location: ConfigLocation = "project",
         auth: dict[str, Any] | None = None,
         plugins: dict[str, str] | None = None,
+        plugin_location: Literal["global", "project"] = "global",
     ) -> OpenCodeSandbox:
         nonlocal count
         count += 1
@@ -69,7 +71,7 @@ def oc(opencode_bin: Path, tmp_path: Path, fake_provider: FakeProvider) -> OcFac
         if auth is not None:
             box.write_auth(auth)
         for name, source in (plugins or {}).items():
-            box.add_plugin(name, source)
+            box.add_plugin(name, source, location=plugin_location)
         return box
 
     return make

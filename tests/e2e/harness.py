@@ -114,6 +114,15 @@ class RunResult:
         calls, ``Error: ...``); stdout carries only the assistant's final text."""
         return strip_ansi(self.stderr)
 
+    def events(self) -> list[dict[str, Any]]:
+        """The JSON events of a run made with ``args=("--format", "json")``, one per stdout line.
+
+        Types seen: ``step_start``, ``text`` (``part.text``), ``tool_use`` (``part.tool``,
+        ``part.state.{input,output,status}``), ``step_finish`` (``part.reason``, ``part.tokens``),
+        ``error`` (``error.{name,data}``: the same ``APIError`` data plugins see).
+        """
+        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
+
     def stderr_tail(self, lines: int = 40) -> str:
         return "\n".join(self.stderr.splitlines()[-lines:])
 

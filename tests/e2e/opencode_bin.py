@@ -6,6 +6,7 @@ measured against it, and a newer OpenCode may behave differently.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -17,7 +18,8 @@ __all__ = ["ENV_BIN", "OPENCODE_VERSION", "OpenCodeUnavailable", "ensure_opencod
 OPENCODE_VERSION = "1.18.33"
 ENV_BIN = "OSWITCHER_OPENCODE_BIN"
 
-# Parallel fixtures (or threads) must not run two npm installs into the same folder.
+# Parallel fixtures must not run two npm installs into the same folder: this lock covers threads,
+# the file lock in ensure_opencode covers processes (pytest-xdist workers, two pytest runs).
 _install_lock = threading.Lock()
 
 
@@ -44,10 +46,14 @@ def ensure_opencode() -> Path:
         _check_version(path)
         return path
 
-    with _install_lock:
-        path = install_dir() / "node_modules" / ".bin" / "opencode"
-        if not path.exists():
-            _npm_install(install_dir())
+    prefix = install_dir()
+    prefix.mkdir(parents=True, exist_ok=True)
+    with _install_lock, open(prefix / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        path = prefix / "node_modules" / ".bin" / "opencode"
+        # A missing binary or an install left by an older pin: (re)install the pinned version.
+        if not path.exists() or _version(path) != OPENCODE_VERSION:
+            _npm_install(prefix)
         if not path.exists():
             raise OpenCodeUnavailable(f"npm install finished but {path} does not exist")
         _check_version(path)
@@ -60,7 +66,6 @@ def _npm_install(prefix: Path) -> None:
         raise OpenCodeUnavailable(
             f"npm is not on PATH: install Node.js, or set ${ENV_BIN} to an opencode {OPENCODE_VERSION} binary"
         )
-    prefix.mkdir(parents=True, exist_ok=True)
     # npm blocks opencode-ai's postinstall script; the binary still arrives through the optional
     # platform package (opencode-linux-x64) and node_modules/.bin/opencode points at it.
     cmd = [npm, "install", "--no-audit", "--no-fund", "--prefix", str(prefix), f"opencode-ai@{OPENCODE_VERSION}"]
@@ -74,13 +79,16 @@ def _npm_install(prefix: Path) -> None:
         )
 
 
-def _check_version(path: Path) -> None:
+def _version(path: Path) -> str:
+    """What ``opencode --version`` prints (about 1 s: the binary is a 185 MB Bun executable)."""
     try:
         proc = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise OpenCodeUnavailable(f"{path} --version failed: {exc}") from exc
-    version = proc.stdout.strip()
-    if proc.returncode != 0 or version != OPENCODE_VERSION:
-        raise OpenCodeUnavailable(
-            f"{path} --version gave {version!r} (rc {proc.returncode}); the tests need {OPENCODE_VERSION}"
-        )
+    return proc.stdout.strip() if proc.returncode == 0 else f"<rc {proc.returncode}: {proc.stderr.strip()[:200]}>"
+
+
+def _check_version(path: Path) -> None:
+    version = _version(path)
+    if version != OPENCODE_VERSION:
+        raise OpenCodeUnavailable(f"{path} --version gave {version!r}; the tests need {OPENCODE_VERSION}")

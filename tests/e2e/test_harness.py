@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from ..fake_provider import FakeProvider, Ok, revoked
+from ..fake_provider import FakeProvider, Ok, Sequence, rate_limited, revoked
 from .harness import fake_provider_config
 
 pytestmark = pytest.mark.e2e
@@ -77,30 +77,41 @@ def test_key_from_auth_json(oc, fake_provider: FakeProvider):
     assert {r.key for r in fake_provider.requests} == {"sk-test-auth"}
 
 
-def test_plugin_headers_hook_reaches_the_provider(oc, fake_provider: FakeProvider):
-    box = oc(plugins={"test-plugin.js": TEST_PLUGIN})
-
-    result = box.run("hi")
-
-    assert result.returncode == 0, result.explain()
-    assert fake_provider.requests, result.explain()
-    for request in fake_provider.requests:  # the title request too
-        assert request.headers.get("x-test-plugin") == "1", request.headers
-    assert "echo-test" in fake_provider.chat_requests()[0].tool_names
-
-
-def test_plugin_tool_is_called_and_its_output_shown(oc, fake_provider: FakeProvider):
+def test_plugin_hooks_header_and_tool(oc, fake_provider: FakeProvider):
     box = oc(plugins={"test-plugin.js": TEST_PLUGIN})
 
     result = box.run('CALL_TOOL:echo-test:{"text":"hi"}')
 
     assert result.returncode == 0, result.explain()
+    # chat.headers runs for every request, the title request included.
+    assert len(fake_provider.requests) == 3, result.explain()
+    for request in fake_provider.requests:
+        assert request.headers.get("x-test-plugin") == "1", request.headers
+    # The model (the fake) calls the plugin's tool; its output goes back in the next request...
     first, second = fake_provider.chat_requests()
+    assert "echo-test" in first.tool_names
     assert first.messages[-1]["role"] == "user"
     tool_messages = [m for m in second.messages if m["role"] == "tool"]
     assert [m["content"] for m in tool_messages] == ["echo:hi:from-plugin"], json.dumps(second.messages)[-800:]
+    # ...and the user sees the call in the UI (stderr) and the final answer on stdout.
+    assert '⚙ echo-test {"text":"hi"}' in result.ui, result.explain()
     assert result.stdout.strip() == "TOOL_RESULT:echo:hi:from-plugin", result.explain()
-    assert '⚙ echo-test {"text":"hi"}' in result.ui, result.explain()  # how run shows a tool call
+
+
+def test_project_config_dir_with_plugin_and_config(oc, fake_provider: FakeProvider):
+    box = oc(
+        config=fake_provider_config(fake_provider.base_url, api_key="sk-test-project"),
+        location="dot-opencode",
+        plugins={"test-plugin.js": TEST_PLUGIN},
+        plugin_location="project",
+    )
+
+    result = box.run("hi")
+
+    assert result.returncode == 0, result.explain()
+    assert (box.project_config_dir / "plugins" / "test-plugin.js").exists()
+    assert {(r.key, r.headers.get("x-test-plugin")) for r in fake_provider.requests} == {("sk-test-project", "1")}
+    assert result.duration_s < 30, result.explain()  # .opencode/ got the npm-install trick too
 
 
 def test_rejected_key_ends_the_run_with_a_visible_error(oc, fake_provider: FakeProvider, record_property):
@@ -117,3 +128,31 @@ def test_rejected_key_ends_the_run_with_a_visible_error(oc, fake_provider: FakeP
     assert result.stdout.strip() == "", result.explain()
     assert "Error: Incorrect API key provided: sk-test-***." in result.ui, result.explain()
     assert result.duration_s < 30, result.explain()
+
+
+def test_rejected_key_as_a_json_error_event(oc, fake_provider: FakeProvider):
+    fake_provider.set_behaviour("sk-test-revoked", revoked())
+    box = oc(config=fake_provider_config(fake_provider.base_url, api_key="sk-test-revoked"))
+
+    result = box.run("hi", args=("--format", "json"))
+
+    assert result.returncode == 1, result.explain()
+    (error,) = [e["error"] for e in result.events() if e["type"] == "error"]
+    assert error["name"] == "APIError"
+    assert (error["data"]["statusCode"], error["data"]["isRetryable"]) == (401, False)
+    assert "invalid_api_key" in error["data"]["responseBody"]
+
+
+def test_json_events_show_opencode_retrying_a_429_after_retry_after(oc, fake_provider: FakeProvider):
+    fake_provider.set_behaviour(None, Sequence(rate_limited(retry_after=1), Ok("after the 429")))
+    box = oc()
+
+    result = box.run("hi", args=("--format", "json"))
+
+    assert result.returncode == 0, result.explain()
+    first, second = fake_provider.chat_requests()
+    assert (first.answered_with.startswith("Status(status=429"), second.answered_with.startswith("Ok(")) == (True, True)
+    assert second.at - first.at >= 0.9  # OpenCode waited for Retry-After: 1 before its own retry
+    texts = [e["part"]["text"] for e in result.events() if e["type"] == "text"]
+    assert texts == ["after the 429"], result.explain()
+    assert not [e for e in result.events() if e["type"] == "error"]  # the retry itself is silent here
