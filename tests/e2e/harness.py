@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigLocation",
     "OpenCodeSandbox",
     "RunResult",
+    "RunningOpenCode",
     "fake_provider_config",
     "prepare_config_dir",
     "strip_ansi",
@@ -134,6 +136,53 @@ class RunResult:
         )
 
 
+class RunningOpenCode:
+    """One ``opencode run`` in progress. Output goes to files, so a chatty run cannot block on a
+    full pipe while the test does something else."""
+
+    def __init__(self, cmd: list[str], *, cwd: Path, env: dict[str, str], out_dir: Path) -> None:
+        self.args = tuple(cmd)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.stdout_path = out_dir / "stdout"
+        self.stderr_path = out_dir / "stderr"
+        self._started = time.monotonic()
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.process = subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,  # its own process group: a timeout kills plugin children too
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stderr_so_far(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def wait(self, timeout: float = 60.0) -> RunResult:
+        """Wait for the exit; past ``timeout`` kill the run's process group (``returncode`` None)."""
+        note = ""
+        try:
+            rc: int | None = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            rc, note = None, f"\n[harness] killed after {timeout}s timeout"
+        duration = time.monotonic() - self._started
+        return RunResult(
+            self.args,
+            rc,
+            self.stdout_path.read_text(errors="replace"),
+            self.stderr_path.read_text(errors="replace") + note,
+            duration,
+        )
+
+
 class OpenCodeSandbox:
     """An isolated home for running ``opencode`` under ``root`` (usually pytest's ``tmp_path``)."""
 
@@ -151,6 +200,7 @@ class OpenCodeSandbox:
         # OpenCode finds the project root (and `.opencode/` dirs) through git.
         subprocess.run(["git", "init", "-q", str(self.project)], check=True, capture_output=True)
         prepare_config_dir(self.global_config_dir)
+        self._runs = 0
 
     @property
     def global_config_dir(self) -> Path:
@@ -218,7 +268,7 @@ class OpenCodeSandbox:
             "LANG": "C.UTF-8",
             **OFFLINE_FLAGS,
             # Anything that still tries npm fails at once instead of waiting on a real registry.
-            "npm_config_registry": f"http://127.0.0.1:{_closed_port()}/",
+            "npm_config_registry": f"http://127.0.0.1:{unused_port()}/",
         }
         env.update(extra or {})
         return env
@@ -234,29 +284,27 @@ class OpenCodeSandbox:
         print_logs: bool = True,
     ) -> RunResult:
         """Run ``opencode run <prompt>`` in the project dir and wait for it (killed at ``timeout``)."""
+        return self.start(prompt, model=model, args=args, env=env, print_logs=print_logs).wait(timeout)
+
+    def start(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        args: tuple[str, ...] = (),
+        env: Mapping[str, str] | None = None,
+        print_logs: bool = True,
+    ) -> RunningOpenCode:
+        """Start ``opencode run <prompt>`` without waiting, for tests that act during a run."""
         cmd = [str(self.binary), "run"]
         if print_logs:
             cmd.append("--print-logs")  # OpenCode's log on stderr: the first thing to read on failure
         if model:
             cmd += ["--model", model]
         cmd += [*args, "--", prompt]  # "--": a prompt starting with "-" is not taken for a flag
-        start = time.monotonic()
-        try:
-            proc = subprocess.run(
-                cmd,
-                cwd=self.project,
-                env=self.env(env),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
-            rc, out, err = proc.returncode, proc.stdout, proc.stderr
-        except subprocess.TimeoutExpired as exc:
-            rc = None
-            out = _text(exc.stdout)
-            err = _text(exc.stderr) + f"\n[harness] killed after {timeout}s timeout"
-        return RunResult(tuple(cmd), rc, out, err, time.monotonic() - start)
+        self._runs += 1
+        out_dir = self.root / "runs" / str(self._runs)
+        return RunningOpenCode(cmd, cwd=self.project, env=self.env(env), out_dir=out_dir)
 
     def opencode_log(self) -> str:
         """OpenCode's own log files, concatenated (the same lines ``--print-logs`` prints)."""
@@ -265,19 +313,9 @@ class OpenCodeSandbox:
         return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
 
 
-def _closed_port() -> int:
-    return unused_port()
-
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def strip_ansi(text: str) -> str:
     """``text`` without terminal colour codes (OpenCode colours its UI even into a pipe)."""
     return _ANSI.sub("", text)
-
-
-def _text(data: bytes | str | None) -> str:
-    if data is None:
-        return ""
-    return data if isinstance(data, str) else data.decode(errors="replace")

@@ -156,3 +156,18 @@ def test_json_events_show_opencode_retrying_a_429_after_retry_after(oc, fake_pro
     texts = [e["part"]["text"] for e in result.events() if e["type"] == "text"]
     assert texts == ["after the 429"], result.explain()
     assert not [e for e in result.events() if e["type"] == "error"]  # the retry itself is silent here
+
+
+def test_long_retry_after_hangs_vanilla_opencode_until_the_harness_kills_it(oc, fake_provider: FakeProvider):
+    fake_provider.set_behaviour(None, rate_limited(retry_after=3600))
+    box = oc()
+
+    running = box.start("hi")
+    fake_provider.wait_for_requests(2, timeout=30)  # the title request, then the main one's 429
+    result = running.wait(timeout=3)
+
+    # OpenCode obeys Retry-After with no cap: the run would sleep an hour (design outcome 7).
+    assert result.timed_out, result.explain()
+    assert "killed after 3" in result.stderr
+    assert len(fake_provider.chat_requests()) == 1
+    assert "fake-model" in box.opencode_log()  # OpenCode's own log file, beside --print-logs
