@@ -251,10 +251,14 @@ def _tool_calls_requested(messages: list[dict[str, Any]]) -> list[tuple[str, str
     calls = []
     decoder = json.JSONDecoder()
     for match in TOOL_MARKER.finditer(text):
-        try:
-            args, _ = decoder.raw_decode(text, match.end())
-        except json.JSONDecodeError:
-            args = {}
+        rest = text[match.end():]
+        # `opencode run "a prompt with spaces"` arrives quoted with its inner quotes escaped.
+        for candidate in (rest, rest.replace('\\"', '"')):
+            try:
+                args, _ = decoder.raw_decode(candidate)
+                break
+            except json.JSONDecodeError:
+                args = {}
         calls.append((match.group(1), json.dumps(args)))
     return calls
 

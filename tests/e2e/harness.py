@@ -301,7 +301,10 @@ class OpenCodeSandbox:
             cmd.append("--print-logs")  # OpenCode's log on stderr: the first thing to read on failure
         if model:
             cmd += ["--model", model]
-        cmd += [*args, "--", prompt]  # "--": a prompt starting with "-" is not taken for a flag
+        # `opencode run` joins its message words with spaces but wraps any word that contains a
+        # space in double quotes and backslash-escapes the quotes inside it; passing the prompt
+        # as space-separated words makes it arrive verbatim. "--": words are never flags.
+        cmd += [*args, "--", *prompt.split(" ")]
         self._runs += 1
         out_dir = self.root / "runs" / str(self._runs)
         return RunningOpenCode(cmd, cwd=self.project, env=self.env(env), out_dir=out_dir)

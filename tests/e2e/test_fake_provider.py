@@ -139,6 +139,16 @@ def test_tool_call_marker_gets_a_streamed_tool_call(fake):
     assert payloads[-2]["choices"][0]["finish_reason"] == "tool_calls"
 
 
+def test_tool_call_marker_with_escaped_quotes_as_opencode_run_sends_a_quoted_prompt(fake):
+    r = chat(fake, "sk-test-good", '"please CALL_TOOL:echo-test:{\\"text\\":\\"hi there\\"} now"')
+    args = "".join(
+        tc["function"].get("arguments", "")
+        for p in sse_payloads(r)[:-1]
+        for tc in p["choices"][0]["delta"].get("tool_calls", [])
+    )
+    assert json.loads(args) == {"text": "hi there"}
+
+
 def test_tool_results_are_echoed_instead_of_calling_again(fake):
     messages = [
         {"role": "user", "content": [{"type": "text", "text": 'CALL_TOOL:echo-test:{"text":"hi"}'}]},

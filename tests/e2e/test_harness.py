@@ -80,7 +80,8 @@ def test_key_from_auth_json(oc, fake_provider: FakeProvider):
 def test_plugin_hooks_header_and_tool(oc, fake_provider: FakeProvider):
     box = oc(plugins={"test-plugin.js": TEST_PLUGIN})
 
-    result = box.run('CALL_TOOL:echo-test:{"text":"hi"}')
+    prompt = 'Please run CALL_TOOL:echo-test:{"text":"hi there"} for me.'
+    result = box.run(prompt)
 
     assert result.returncode == 0, result.explain()
     # chat.headers runs for every request, the title request included.
@@ -90,12 +91,12 @@ def test_plugin_hooks_header_and_tool(oc, fake_provider: FakeProvider):
     # The model (the fake) calls the plugin's tool; its output goes back in the next request...
     first, second = fake_provider.chat_requests()
     assert "echo-test" in first.tool_names
-    assert first.messages[-1]["role"] == "user"
+    assert first.messages[-1] == {"role": "user", "content": prompt}  # the harness sends it verbatim
     tool_messages = [m for m in second.messages if m["role"] == "tool"]
-    assert [m["content"] for m in tool_messages] == ["echo:hi:from-plugin"], json.dumps(second.messages)[-800:]
+    assert [m["content"] for m in tool_messages] == ["echo:hi there:from-plugin"], json.dumps(second.messages)[-800:]
     # ...and the user sees the call in the UI (stderr) and the final answer on stdout.
-    assert '⚙ echo-test {"text":"hi"}' in result.ui, result.explain()
-    assert result.stdout.strip() == "TOOL_RESULT:echo:hi:from-plugin", result.explain()
+    assert '⚙ echo-test {"text":"hi there"}' in result.ui, result.explain()
+    assert result.stdout.strip() == "TOOL_RESULT:echo:hi there:from-plugin", result.explain()
 
 
 def test_project_config_dir_with_plugin_and_config(oc, fake_provider: FakeProvider):
