@@ -125,6 +125,11 @@ class RunResult:
         """
         return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
 
+    def plugin_errors(self) -> list[str]:
+        """OpenCode's "failed to load plugin" log lines (needs ``print_logs``). A plugin that
+        fails to load does not fail the run: it is only logged, so tests should check this."""
+        return [line for line in self.stderr.splitlines() if "failed to load plugin" in line]
+
     def stderr_tail(self, lines: int = 40) -> str:
         return "\n".join(self.stderr.splitlines()[-lines:])
 

@@ -84,6 +84,7 @@ def test_plugin_hooks_header_and_tool(oc, fake_provider: FakeProvider):
     result = box.run(prompt)
 
     assert result.returncode == 0, result.explain()
+    assert result.plugin_errors() == []
     # chat.headers runs for every request, the title request included.
     assert len(fake_provider.requests) == 3, result.explain()
     for request in fake_provider.requests:
@@ -99,7 +100,7 @@ def test_plugin_hooks_header_and_tool(oc, fake_provider: FakeProvider):
     assert result.stdout.strip() == "TOOL_RESULT:echo:hi there:from-plugin", result.explain()
 
 
-def test_project_config_dir_with_plugin_and_config(oc, fake_provider: FakeProvider):
+def test_project_config_dir_with_plugin_and_config_and_a_broken_plugin(oc, fake_provider: FakeProvider):
     box = oc(
         config=fake_provider_config(fake_provider.base_url, api_key="sk-test-project"),
         location="dot-opencode",
@@ -107,9 +108,13 @@ def test_project_config_dir_with_plugin_and_config(oc, fake_provider: FakeProvid
         plugin_location="project",
     )
 
+    box.add_plugin("broken.js", 'export const Broken = async () => { throw new Error("boom in init") }\n')
+
     result = box.run("hi")
 
-    assert result.returncode == 0, result.explain()
+    assert result.returncode == 0, result.explain()  # a plugin failing to load does not fail the run
+    (error,) = set(result.plugin_errors())  # OpenCode logs the line twice
+    assert "broken.js" in error and "boom in init" in error
     assert (box.project_config_dir / "plugins" / "test-plugin.js").exists()
     assert {(r.key, r.headers.get("x-test-plugin")) for r in fake_provider.requests} == {("sk-test-project", "1")}
     assert result.duration_s < 30, result.explain()  # .opencode/ got the npm-install trick too
