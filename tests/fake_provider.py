@@ -14,7 +14,8 @@ Behaviours (frozen values):
   ``TOOL_RESULT:<content>`` for each result, so a test sees the tool's output printed.
 - ``Status(code, headers, body)``: an HTTP error with a JSON body (real OpenAI bodies below).
 - ``DropMidStream(after_chunks)``: starts a 200 stream, then resets the connection.
-- ``Sequence(steps)``: the n-th request with that key gets ``steps[n]``; the last step repeats.
+- ``Sequence(steps)``: the n-th request with that key gets ``steps[n]``; the last step repeats
+  (a Sequence as the default counts the requests of all keys without an entry together).
 
 OpenCode sends a separate small "title" request for each new session. By default it is answered
 with ``title_answer`` whatever the key, without consuming a ``Sequence`` step, so the main request
@@ -43,7 +44,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Union
+from typing import Any
 
 __all__ = [
     "CONTEXT_LENGTH_400_BODY",
@@ -149,7 +150,7 @@ class Sequence:
         object.__setattr__(self, "steps", tuple(steps))
 
 
-Behaviour = Union[Ok, Status, DropMidStream, Sequence]
+Behaviour = Ok | Status | DropMidStream | Sequence
 
 
 def rate_limited(retry_after: float | None = 30, body: dict[str, Any] | None = None) -> Status:

@@ -18,9 +18,10 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from ..fake_provider import unused_port
 from .opencode_bin import OPENCODE_VERSION
