@@ -45,7 +45,8 @@ OcFactory = Callable[..., OpenCodeSandbox]
 def oc(opencode_bin: Path, tmp_path: Path, fake_provider: FakeProvider) -> OcFactory:
     """Make an isolated OpenCode sandbox, by default configured for ``fake_provider``.
 
-    ``oc(config=None, location="project", auth=None, plugins=None, plugin_location="global")``:
+    ``oc(config=None, location="project", auth=None, plugins=None, plugin_location="global",
+    extra_path=())``:
     ``config=None`` writes ``fake_provider_config(fake_provider.base_url)``; ``config={}`` writes
     none. ``plugins`` maps file names to JS sources dropped into ``plugins/`` of the global config
     dir or of the project's ``.opencode/``.
@@ -60,10 +61,11 @@ def oc(opencode_bin: Path, tmp_path: Path, fake_provider: FakeProvider) -> OcFac
         auth: dict[str, Any] | None = None,
         plugins: dict[str, str] | None = None,
         plugin_location: Literal["global", "project"] = "global",
+        extra_path: tuple[Path, ...] = (),
     ) -> OpenCodeSandbox:
         nonlocal count
         count += 1
-        box = OpenCodeSandbox(binary=opencode_bin, root=tmp_path / f"oc{count}")
+        box = OpenCodeSandbox(binary=opencode_bin, root=tmp_path / f"oc{count}", extra_path=extra_path)
         if config is None:
             config = fake_provider_config(fake_provider.base_url)
         if config:

@@ -192,9 +192,12 @@ class RunningOpenCode:
 class OpenCodeSandbox:
     """An isolated home for running ``opencode`` under ``root`` (usually pytest's ``tmp_path``)."""
 
-    def __init__(self, *, binary: Path, root: Path) -> None:
+    def __init__(self, *, binary: Path, root: Path, extra_path: tuple[Path, ...] = ()) -> None:
+        """``extra_path``: dirs put in front of PATH, e.g. the venv's ``bin/`` so a plugin under
+        test can start the bridge."""
         self.binary = Path(binary).absolute()  # the run happens with cwd = project
         self.root = Path(root).absolute()
+        self.extra_path = tuple(Path(p).absolute() for p in extra_path)
         self.home = self.root / "home"
         self.config_home = self.root / "config"
         self.data_home = self.root / "data"
@@ -265,7 +268,7 @@ class OpenCodeSandbox:
         """The whole environment of a run: built from nothing, never from ``os.environ``."""
         env = {
             # The binary needs git (and a shell for its bash tool); nothing else from the host.
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "PATH": os.pathsep.join([*map(str, self.extra_path), "/usr/local/bin", "/usr/bin", "/bin"]),
             "HOME": str(self.home),
             "XDG_CONFIG_HOME": str(self.config_home),
             "XDG_DATA_HOME": str(self.data_home),
