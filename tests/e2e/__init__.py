@@ -1,0 +1,1 @@
+"""End-to-end tests: the real OpenCode binary, isolated and offline, against a fake provider."""
