@@ -20,6 +20,10 @@ from bridge.protocol import (
     ChatInput,
     ChatParamsResult,
     EventParams,
+    FetchBegin,
+    FetchDone,
+    FetchFailed,
+    FetchPlan,
     InitializeParams,
     InitializeResult,
     ToolCallParams,
@@ -57,6 +61,9 @@ class BridgeMethods:
             "chat/headers": Method(ChatInput, self.chat_headers),
             "event": Method(EventParams, self.event, notification=True),
             "tool/call": Method(ToolCallParams, self.tool_call),
+            "fetch/begin": Method(FetchBegin, self.fetch_begin),
+            "fetch/failed": Method(FetchFailed, self.fetch_failed),
+            "fetch/done": Method(FetchDone, self.fetch_done, notification=True),
         }
 
     def initialize(self, params: InitializeParams) -> InitializeResult:
@@ -88,6 +95,18 @@ class BridgeMethods:
     def chat_headers(self, params: ChatInput) -> ChatHeadersResult:
         _log.info("chat_headers", **_chat_fields(params))
         return ChatHeadersResult()
+
+    def fetch_begin(self, params: FetchBegin) -> FetchPlan:
+        failover = self._runtime.failover
+        return failover.begin(params) if failover else FetchPlan(action="pass")
+
+    def fetch_failed(self, params: FetchFailed) -> FetchPlan:
+        failover = self._runtime.failover
+        return failover.failed(params) if failover else FetchPlan(action="return")
+
+    def fetch_done(self, params: FetchDone) -> None:
+        if self._runtime.failover:
+            self._runtime.failover.done(params)
 
     def event(self, params: EventParams) -> None:
         _log.info("opencode_event", type=params.type, session_id=params.properties.get("sessionID"))

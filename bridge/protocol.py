@@ -124,3 +124,56 @@ class Toast(_Message):
     message: str
     variant: Literal["info", "success", "warning", "error"] = "info"
     title: str | None = None
+
+
+class FetchBegin(_Message):
+    """The shim's fetch is about to send a request OpenCode made for ``provider_id``."""
+
+    request_id: str
+    provider_id: str
+    url: str
+    model: str | None = None
+    session_id: str | None = None
+
+
+class FetchFailed(_Message):
+    """An attempt of ``request_id`` failed: an HTTP error status, or a transport error."""
+
+    request_id: str
+    attempt: int
+    status: int | None = None
+    headers: dict[str, str] = {}
+    body: str = ""
+    error: str | None = None
+    latency_ms: float | None = None
+
+
+class FetchDone(_Message):
+    """An attempt of ``request_id`` got a success status (``aborted``: the user cancelled it)."""
+
+    request_id: str
+    attempt: int
+    latency_ms: float | None = None
+    aborted: bool = False
+
+
+class FetchPlan(_Message):
+    """What the shim's fetch does next.
+
+    - ``send``: (after ``delay_ms``) send attempt number ``attempt`` with ``headers`` set (and
+      ``strip_headers`` removed first), to ``url`` and with body ``model`` when given;
+    - ``wait``: sleep ``delay_ms``, then ask ``fetch/begin`` again;
+    - ``fail``: answer OpenCode with ``status`` and ``body`` instead of sending anything;
+    - ``return``: hand OpenCode the last response (or error) as it is;
+    - ``pass``: O-Switcher has no opinion: send the request unchanged.
+    """
+
+    action: Literal["send", "wait", "fail", "return", "pass"]
+    attempt: int = 0
+    delay_ms: int = 0
+    headers: dict[str, str] | None = None
+    strip_headers: list[str] | None = None
+    url: str | None = None
+    model: str | None = None
+    status: int | None = None
+    body: str | None = None

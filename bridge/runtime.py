@@ -19,6 +19,7 @@ import structlog
 from bridge.protocol import Toast
 
 if TYPE_CHECKING:
+    from bridge.failover import FailoverService
     from bridge.store import StateStore
     from bridge.watcher import ConfigWatcher
     from oswitcher.config_check import ConfigSnapshot
@@ -52,6 +53,8 @@ class BridgeRuntime:
         self.clock = clock
         self._store: StateStore | None = None
         self.watcher: ConfigWatcher | None = None
+        #: Created at ``initialize``; until then (and without a config) requests pass unchanged.
+        self.failover: FailoverService | None = None
 
     @property
     def store(self) -> StateStore:
@@ -74,16 +77,24 @@ class BridgeRuntime:
         asyncio.get_running_loop().call_soon(self._start_watching, directory, worktree)
 
     def _start_watching(self, directory: str | None, worktree: str | None) -> None:
+        import random
+
+        from bridge.failover import FailoverService
         from bridge.profile_sync import ProfileAccumulator
         from bridge.watcher import ConfigWatcher
+        from oswitcher.config import SwitcherConfig
 
         profiles = ProfileAccumulator(store=self.store, clock=self.clock)
+        self.failover = FailoverService(
+            config=SwitcherConfig(), store=lambda: self.store, clock=self.clock, random=random.random, toast=self.toast
+        )
 
         def on_config(result: Any) -> None:
             profiles.on_config(result)
             error = getattr(result, "error", None)
             if error is not None:
                 self.toast(f"O-Switcher kept its last good config: {error}", variant="error")
+            self.refresh_routing()
 
         self.watcher = ConfigWatcher(
             directory=Path(directory or os.getcwd()),
@@ -104,8 +115,21 @@ class BridgeRuntime:
         except Exception:
             _log.exception("background_task_failed", task=name)
 
+    def refresh_routing(self) -> None:
+        """Rebuild what the engine routes over from the config in force and the stored profiles."""
+        from oswitcher.routing import build_routing
+
+        snapshot = self.config
+        if snapshot is None or self.failover is None:
+            return
+        routing = build_routing(
+            snapshot.discovery, snapshot.providers, self.store.list_profiles(), rotate_oauth=snapshot.switcher.rotate_oauth
+        )
+        self.failover.apply(snapshot.switcher, routing)
+
     def toast(self, message: str, *, variant: str = "info") -> None:
         """Ask the shim to show the user a toast in OpenCode."""
+        _log.info("toast", message=message, variant=variant)
         self._notify("ui/toast", Toast(message=message, variant=variant))  # type: ignore[arg-type]
 
     def close(self) -> None:

@@ -224,6 +224,85 @@ function readSettings(options) {
   };
 }
 
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (!ms || signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+// The model is the first field of the JSON bodies the AI SDK sends: read and rewrite it without
+// parsing a conversation that may be megabytes long.
+const MODEL_FIELD = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/;
+
+// A fetch for one provider entry: asks the bridge which key (and, for another provider of the
+// same API format, which URL and model) each attempt uses, reports how each attempt ended, and
+// follows the bridge's next step, so a failed key costs milliseconds instead of OpenCode's
+// retry wait. When the bridge does not answer in time the request goes out unchanged.
+function failoverFetch(client, providerId, inner) {
+  let sequence = 0;
+  return async function oswitcherFetch(input, init) {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : null;
+    const body = init?.body;
+    if (url === null || typeof body !== "string" || (init.method ?? "GET").toUpperCase() !== "POST") return inner(input, init);
+    const signal = init.signal;
+    const headers = new Headers(init.headers);
+    const requestId = `${process.pid}-${providerId}-${++sequence}-${Date.now()}`;
+    const begin = { requestId, providerId, url, model: MODEL_FIELD.exec(body)?.[1], sessionId: headers.get("x-session-id") ?? undefined };
+    let plan = await client.request("fetch/begin", begin);
+    let last = null;
+    for (;;) {
+      if (!plan || plan.action === "pass") return inner(input, init);
+      if (plan.action === "return") {
+        if (!last) return inner(input, init);
+        if (last.error) throw last.error;
+        return last.response;
+      }
+      if (plan.action === "fail") return new Response(plan.body, { status: plan.status, headers: { "content-type": "application/json" } });
+      await sleep(plan.delayMs, signal);
+      if (signal?.aborted) {
+        client.notify("fetch/done", { requestId, attempt: plan.attempt, aborted: true });
+        throw signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+      }
+      if (plan.action === "wait") {
+        plan = await client.request("fetch/begin", begin);
+        continue;
+      }
+      const sendHeaders = new Headers(headers);
+      for (const name of plan.stripHeaders ?? []) sendHeaders.delete(name);
+      for (const [name, value] of Object.entries(plan.headers ?? {})) sendHeaders.set(name, value);
+      const sendBody = plan.model ? body.replace(MODEL_FIELD, `"model":${JSON.stringify(plan.model)}`) : body;
+      const started = performance.now();
+      last = { response: null, error: null };
+      try {
+        last.response = await inner(plan.url ?? url, { ...init, headers: sendHeaders, body: sendBody });
+      } catch (error) {
+        last.error = error;
+      }
+      const latencyMs = performance.now() - started;
+      if (signal?.aborted) {
+        client.notify("fetch/done", { requestId, attempt: plan.attempt, aborted: true });
+        if (last.error) throw last.error;
+        return last.response;
+      }
+      if (last.response?.ok) {
+        client.notify("fetch/done", { requestId, attempt: plan.attempt, latencyMs });
+        return last.response;
+      }
+      const failure = { requestId, attempt: plan.attempt, latencyMs };
+      if (last.response) {
+        failure.status = last.response.status;
+        failure.headers = Object.fromEntries(last.response.headers);
+        failure.body = (await last.response.clone().text().catch(() => "")).slice(0, 16384);
+      } else {
+        failure.error = String(last.error?.message ?? last.error);
+      }
+      plan = (await client.request("fetch/failed", failure)) ?? { action: "return" };
+    }
+  };
+}
+
 function tool(client, name, description, args = {}) {
   return {
     description,
@@ -289,7 +368,16 @@ export const OSwitcher = async (input, options) => {
   client.start();
 
   return {
-    async config(_config) {},
+    async config(config) {
+      // Providers are built after this hook, from this very object: a fetch set here is the
+      // one every request of that provider goes through (on OpenCode's default runtime).
+      for (const [providerId, entry] of Object.entries(config?.provider ?? {})) {
+        if (!entry || typeof entry !== "object") continue;
+        entry.options ??= {};
+        const inner = entry.options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+        entry.options.fetch = failoverFetch(client, providerId, inner);
+      }
+    },
     async "chat.params"(hookInput, output) {
       const patch = await client.request("chat/params", chatInput(hookInput));
       if (!patch) return;

@@ -1,0 +1,397 @@
+"""Failover of the requests OpenCode sends, decided here and carried out by the shim's fetch.
+
+For every request the shim's fetch asks ``fetch/begin`` which target and key to use; after a
+failed attempt it reports ``fetch/failed`` and gets the next step; a success is reported with
+``fetch/done``. One failure is one report and one decision: OpenCode's own retries arrive as
+new requests, which find the failed key cooling down and go elsewhere, so no chain of fallbacks
+is ever walked twice for one error.
+
+What the engine learns (cooldowns, dead keys, circuit states) is written to the state store, and
+what other bridges wrote there is merged in before each selection (see
+:mod:`oswitcher.shared_state`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import structlog
+
+from bridge.protocol import FetchBegin, FetchDone, FetchFailed, FetchPlan
+from oswitcher import Attempt, Engine, ErrorClass, ErrorInput, Failover, GiveUp, Outcome, Request, Retry, classify
+from oswitcher.breaker import Open
+from oswitcher.config import SwitcherConfig
+from oswitcher.error_input import lower_headers
+from oswitcher.events import CircuitStateChange, CooldownSet, Event, KeyMarkedDead
+from oswitcher.give_up import GIVE_UP_STATUS, OutTarget, give_up_body, give_up_message
+from oswitcher.policy import Exclusion, SelectionRecord
+from oswitcher.routing import RoutingTable, auth_headers, rewrite_url, strip_auth_headers
+from oswitcher.shared_state import StoredCooldown, from_store, merge, to_store
+from oswitcher.snapshot import CooldownRow, DeadKey
+
+if TYPE_CHECKING:
+    from bridge.store import StateStore
+
+__all__ = ["FailoverService"]
+
+_log = structlog.get_logger("bridge.failover")
+_PASS = FetchPlan(action="pass")
+_RETURN = FetchPlan(action="return")
+#: A request nobody reported on for this long is forgotten (its fetch was dropped mid-way).
+_STALE_MS = 15 * 60 * 1000
+
+
+class _Flight(msgspec.Struct, kw_only=True):
+    """One request's way through targets and keys."""
+
+    request_id: str
+    origin: str
+    url: str
+    model: str | None
+    session_id: str | None
+    started_ms: int
+    history: list[Attempt] = []
+    tried: set[tuple[str, str]] = set()
+    excluded: set[str] = set()
+    only_target: str | None = None
+    attempt: int = 0
+    current: tuple[str, str, int, int] | None = None  # target, key, attempt number, sent at
+    waited_ms: int = 0
+    retries: int = 0
+    failovers: int = 0
+
+
+class FailoverService:
+    """The bridge's one owner of the engine and of the requests in flight."""
+
+    def __init__(
+        self,
+        *,
+        config: SwitcherConfig,
+        store: Callable[[], StateStore],
+        clock: Callable[[], int],
+        random: Callable[[], float],
+        toast: Callable[..., None],
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._random = random
+        self._toast = toast
+        self.engine = Engine(config=config, clock=clock, random=random, emit=self._on_event)
+        self.routing = RoutingTable()
+        self._flights: dict[str, _Flight] = {}
+        self._seen_version: int | None = None
+        self.recent_failovers: list[dict[str, Any]] = []
+
+    # Configuration
+
+    def apply(self, config: SwitcherConfig, routing: RoutingTable) -> None:
+        """Adopt a new config and routing table; unchanged targets keep their state."""
+        if config != self._config:
+            snapshot = self.engine.snapshot()
+            self.engine = Engine(config=config, clock=self._clock, random=self._random, emit=self._on_event)
+            self.engine.set_targets(routing.targets)
+            self.engine.restore(snapshot)
+            self._config = config
+        else:
+            self.engine.set_targets(routing.targets)
+        self.routing = routing
+        self._seen_version = None  # re-read shared state for the new targets
+
+    # The fetch protocol
+
+    def begin(self, params: FetchBegin) -> FetchPlan:
+        origin = self.routing.target_for_provider(params.provider_id)
+        if origin is None:
+            return _PASS
+        now = self._clock()
+        flight = self._flights.get(params.request_id)
+        if flight is None:
+            self._forget_stale(now)
+            flight = _Flight(
+                request_id=params.request_id, origin=origin, url=params.url, model=params.model,
+                session_id=params.session_id, started_ms=now,
+            )
+            self._flights[params.request_id] = flight
+        return self._next(flight, delay_ms=0)
+
+    def failed(self, params: FetchFailed) -> FetchPlan:
+        flight = self._flights.get(params.request_id)
+        if flight is None or flight.current is None or flight.current[2] != params.attempt:
+            return _RETURN
+        target_id, key_id, _, sent_ms = flight.current
+        flight.current = None
+        now = self._clock()
+        verdict = classify(
+            ErrorInput(
+                status=params.status,
+                headers=lower_headers(params.headers),
+                body=params.body,
+                message=params.error or "",
+                provider=self.routing.routes[target_id].provider_id if target_id in self.routing.routes else "",
+                phase="before_response" if params.status is None else "response",
+            ),
+            now_ms=now,
+        )
+        self.engine.report(
+            Outcome(target_id=target_id, key_id=key_id, classification=verdict, latency_ms=params.latency_ms)
+        )
+        self._record_use(key_id, now, verdict.error_class)
+        _log.info(
+            "attempt_failed", request_id=flight.request_id, target_id=target_id, profile=self._label(key_id),
+            status=params.status, error_class=verdict.error_class, rule=verdict.rule,
+            retry_after_ms=verdict.retry_after_ms,
+        )
+        flight.history.append(
+            Attempt(target_id=target_id, key_id=key_id, error_class=verdict.error_class,
+                    retry_after_ms=verdict.retry_after_ms, waited_ms=0)
+        )
+        decision = self.engine.decide(flight.history)
+        if isinstance(decision, GiveUp):
+            if decision.reason == "caller_fault":
+                self._summary(flight, "failure", reason=str(verdict.error_class))
+                return _RETURN
+            return self._give_up(flight, None, reason=decision.reason)
+        if isinstance(decision, Retry):
+            flight.retries += 1
+            flight.waited_ms += decision.delay_ms
+            return self._next(flight, delay_ms=decision.delay_ms)
+        assert isinstance(decision, Failover)
+        flight.tried.add((target_id, key_id))
+        if decision.scope == "target":
+            flight.excluded.add(target_id)
+        flight.only_target = target_id if decision.same_target_only else None
+        return self._next(flight, delay_ms=0, after=verdict.error_class)
+
+    def done(self, params: FetchDone) -> None:
+        flight = self._flights.pop(params.request_id, None)
+        if flight is None or flight.current is None or flight.current[2] != params.attempt:
+            return
+        target_id, key_id, _, _ = flight.current
+        if params.aborted:
+            self.engine.cancel(target_id)
+            self._summary(flight, "aborted")
+            return
+        self.engine.report(Outcome(target_id=target_id, key_id=key_id, latency_ms=params.latency_ms))
+        self._record_use(key_id, self._clock(), None)
+        flight.current = None
+        flight.history.append(Attempt(target_id=target_id, key_id=key_id))
+        self._summary(flight, "success")
+
+    # Selection
+
+    def _next(self, flight: _Flight, *, delay_ms: int, after: ErrorClass | None = None) -> FetchPlan:
+        self._sync_shared_state()
+        now = self._clock()
+        allowed = self.routing.same_format(flight.origin) - flight.excluded
+        if flight.only_target is not None:
+            allowed &= {flight.only_target}
+        # The provider OpenCode chose comes first whenever it can serve: O-Switcher moves a
+        # request only on evidence, and goes back to the user's choice once it recovers.
+        record = None
+        if flight.origin in allowed:
+            record = self._select(flight, {flight.origin})
+        if record is None or record.selected is None:
+            record = self._select(flight, allowed)
+        chosen = record.selected
+        if chosen is None:
+            wait = None if record.retry_at_ms is None else max(0, record.retry_at_ms - now)
+            if wait is not None and flight.waited_ms + delay_ms + wait <= self._config.max_wait_ms:
+                flight.waited_ms += wait
+                _log.info("request_waiting", request_id=flight.request_id, wait_ms=wait)
+                return FetchPlan(action="wait", delay_ms=delay_ms + wait)
+            return self._give_up(flight, record, reason="nothing_usable")
+        target_id, key_id = chosen.target_id, chosen.key_id or ""
+        previous = flight.history[-1] if flight.history else None
+        if previous is not None and (previous.target_id, previous.key_id) != (target_id, key_id):
+            self._announce_switch(flight, previous, target_id, key_id, after)
+        flight.attempt += 1
+        flight.current = (target_id, key_id, flight.attempt, now)
+        return self._send_plan(flight, target_id, key_id, delay_ms)
+
+    def _select(self, flight: _Flight, allowed: set[str] | frozenset[str]) -> SelectionRecord:
+        return self.engine.select(
+            Request(
+                request_id=flight.request_id,
+                model=flight.model if not self._config.allow_model_change else None,
+                tried=frozenset(flight.tried),
+                exclude_targets=frozenset(self.routing.routes) - allowed,
+            )
+        )
+
+    def _send_plan(self, flight: _Flight, target_id: str, key_id: str, delay_ms: int) -> FetchPlan:
+        route = self.routing.routes[target_id]
+        origin = self.routing.routes[flight.origin]
+        secret = self.routing.secrets.get(key_id) if key_id else None
+        model = None
+        if route.models and flight.model not in route.models and self._config.allow_model_change:
+            model = route.models[0]
+        return FetchPlan(
+            action="send",
+            attempt=flight.attempt,
+            delay_ms=delay_ms,
+            headers=auth_headers(route.npm, secret) if secret else None,
+            strip_headers=list(strip_auth_headers()) if secret else None,
+            url=rewrite_url(flight.url, origin=origin, target=route),
+            model=model,
+        )
+
+    def _announce_switch(
+        self, flight: _Flight, previous: Attempt, target_id: str, key_id: str, cause: ErrorClass | None
+    ) -> None:
+        if previous.target_id != target_id:
+            flight.failovers += 1
+        event = {
+            "request_id": flight.request_id,
+            "from_target": previous.target_id,
+            "from_profile": self._label(previous.key_id),
+            "to_target": target_id,
+            "to_profile": self._label(key_id),
+            "error_class": str(cause) if cause else None,
+        }
+        _log.info("failover_start", **event)
+        self.recent_failovers = [*self.recent_failovers[-9:], {"at_ms": self._clock(), **event}]
+        where = target_id if previous.target_id != target_id else f"key {self._label(key_id)}"
+        self._toast(f"O-Switcher: {previous.target_id} failed ({cause or 'error'}); switched to {where}.", variant="warning")
+
+    def _give_up(self, flight: _Flight, record: SelectionRecord | None, *, reason: str) -> FetchPlan:
+        now = self._clock()
+        self._flights.pop(flight.request_id, None)
+        out = self._out_targets(flight)
+        message = give_up_message(out, now_ms=now, max_wait_ms=self._config.max_wait_ms, model=flight.model)
+        self._summary(flight, "failure", reason=reason)
+        self._toast("O-Switcher gave up on a request: every usable key and provider is out. See the message.",
+                    variant="error")
+        return FetchPlan(action="fail", status=GIVE_UP_STATUS, body=give_up_body(message).decode())
+
+    def _out_targets(self, flight: _Flight) -> list[OutTarget]:
+        now = self._clock()
+        dead = self.engine.dead_keys()
+        out: list[OutTarget] = []
+        for target in self.engine.targets:
+            if target.target_id not in self.routing.same_format(flight.origin):
+                continue
+            target_cd = self.engine.cooldown(target_id=target.target_id)
+            circuit = self.engine.circuit(target.target_id)
+            blocked_until = target_cd.until_ms if target_cd else None
+            if isinstance(circuit, Open):
+                blocked_until = max(blocked_until or 0, circuit.opened_at_ms + circuit.open_for_ms)
+            cause = target_cd.error_class if target_cd else None
+            for key_id in target.keys or ("",):
+                name = target.target_id if not key_id else f"{target.target_id} ({self._label(key_id)})"
+                if key_id in dead:
+                    out.append(OutTarget(name=name, error_class=ErrorClass.AuthFailure, dead=True))
+                    continue
+                key_cd = [cd for cd in (self.engine.cooldown(key_id=key_id),
+                                        self.engine.cooldown(target_id=target.target_id, key_id=key_id)) if cd]
+                until = max([cd.until_ms for cd in key_cd] + ([blocked_until] if blocked_until else []), default=None)
+                error_class = cause or (max(key_cd, key=lambda cd: cd.until_ms).error_class if key_cd else None)
+                if until is None and error_class is None and flight.history:
+                    error_class = next((a.error_class for a in reversed(flight.history)
+                                        if a.target_id == target.target_id and a.key_id == key_id), None)
+                out.append(OutTarget(name=name, error_class=error_class, back_at_ms=until if until and until > now else None))
+        return out
+
+    # Telling the user and the log
+
+    def _summary(self, flight: _Flight, outcome: str, *, reason: str | None = None) -> None:
+        _log.info(
+            "request_summary",
+            request_id=flight.request_id,
+            session_id=flight.session_id,
+            outcome=outcome,
+            reason=reason,
+            attempts=len(flight.history),
+            total_retries=flight.retries,
+            failovers=flight.failovers,
+            targets=sorted({a.target_id for a in flight.history}),
+            profiles=sorted({self._label(a.key_id) for a in flight.history if a.key_id}),
+            duration_ms=self._clock() - flight.started_ms,
+        )
+        self._flights.pop(flight.request_id, None)
+
+    def _label(self, key_id: str) -> str:
+        return self.routing.labels.get(key_id, key_id[:8]) if key_id else "-"
+
+    def _on_event(self, event: Event) -> None:
+        fields = msgspec.to_builtins(event)
+        name = fields.pop("event")
+        if "key_id" in fields and fields["key_id"]:
+            fields["profile"] = self._label(fields["key_id"])
+        _log.info(name, **fields)
+        self._persist(event)
+
+    def _persist(self, event: Event) -> None:
+        store = self._store()
+        if isinstance(event, CooldownSet):
+            row = CooldownRow(target_id=event.target_id, key_id=event.key_id, until_ms=event.until_ms,
+                              error_class=event.error_class, source=event.source)
+            stored = to_store(row)
+            store.set_cooldown(stored.scope, stored.scope_id, until_ms=stored.until_ms,  # type: ignore[arg-type]
+                               error_class=stored.error_class, reason=stored.reason, now_ms=event.at_ms)
+        elif isinstance(event, KeyMarkedDead):
+            self._set_dead(store, event.key_id, event.reason)
+            message = f"O-Switcher: key {self._label(event.key_id)} for {event.target_id} was rejected and is now marked dead."
+            if event.last_in_pool:
+                message += " It was the last usable key of its pool."
+            self._toast(message, variant="error")
+        elif isinstance(event, CircuitStateChange):
+            store.save_circuit(event.target_id, {"state": str(event.to)}, event.at_ms)
+
+    def _set_dead(self, store: StateStore, key_id: str, reason: str) -> None:
+        from bridge.store import UnknownProfile
+
+        try:
+            store.set_profile_status(key_id, "dead", reason)
+        except UnknownProfile:
+            pass
+
+    def _record_use(self, key_id: str, now: int, error_class: ErrorClass | None) -> None:
+        if not key_id:
+            return
+        from bridge.store import UnknownProfile
+
+        try:
+            self._store().record_usage(key_id, now, error_class=str(error_class) if error_class else None)
+        except UnknownProfile:
+            pass
+
+    def _sync_shared_state(self) -> None:
+        """Merge what other bridges (and the command line) wrote to the store since last time."""
+        store = self._store()
+        version = store.data_version()
+        if version == self._seen_version:
+            return
+        now = self._clock()
+        rows = [
+            row
+            for cd in store.active_cooldowns(now)
+            if (row := from_store(StoredCooldown(scope=cd.scope, scope_id=cd.scope_id, until_ms=cd.until_ms,
+                                                 error_class=cd.error_class, reason=cd.reason))) is not None
+        ]
+        dead = {
+            p.id: DeadKey(since_ms=p.last_used_ms or p.last_seen_ms, reason=p.status_reason or "marked dead")
+            for p in store.list_profiles()
+            if p.status == "dead"
+        }
+        flags = store.operator_flags()
+        snapshot = merge(self.engine.snapshot(), cooldowns=rows, dead_keys=dead, now_ms=now)
+        revived = {k for k in snapshot.dead_keys if k not in dead and k in self.routing.secrets}
+        snapshot = msgspec.structs.replace(
+            snapshot,
+            dead_keys={k: v for k, v in snapshot.dead_keys.items() if k not in revived},
+            paused=frozenset(t for t, f in flags.items() if f.paused),
+            draining=frozenset(t for t, f in flags.items() if f.draining),
+        )
+        self.engine.restore(snapshot)
+        self._seen_version = version
+
+    def _forget_stale(self, now: int) -> None:
+        for request_id, flight in list(self._flights.items()):
+            if now - flight.started_ms > _STALE_MS:
+                if flight.current is not None:
+                    self.engine.cancel(flight.current[0])
+                del self._flights[request_id]

@@ -1,0 +1,135 @@
+"""Issue 5's proof: the outcomes a user sees (design.md), against the real OpenCode binary.
+
+Each test asserts on what the fake provider received (which key, how many requests) and on what
+the user saw (exit code, output), not only on O-Switcher's own log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ..fake_provider import FakeProvider, Ok, rate_limited, revoked, unused_port
+from .harness import fake_provider_config
+from .shim import bridge_events, bridge_log_path, installed_shim
+
+pytestmark = pytest.mark.e2e
+
+
+def pooled_config(base_url: str, keys: dict[str, str], *, switcher: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Provider entries ``{id: key}`` for one service (same package and base URL): one pool."""
+    config = fake_provider_config(base_url, api_key=None)
+    template = config["provider"].pop("fake")
+    for provider_id, key in keys.items():
+        config["provider"][provider_id] = {**template, "options": {**template["options"], "apiKey": key}}
+    first = next(iter(keys))
+    config["model"] = config["small_model"] = f"{first}/fake-model"
+    if switcher is not None:
+        config["switcher"] = switcher
+    return config
+
+
+def main_requests(fake: FakeProvider) -> list[Any]:
+    return fake.chat_requests()
+
+
+def test_baseline_and_429_retry_after_30_on_the_first_key_costs_milliseconds(oc, fake_provider: FakeProvider):
+    fake_provider.set_behaviour("sk-test-limited", rate_limited(retry_after=30))
+    fake_provider.set_behaviour("sk-test-good", Ok("Served by the second key."))
+    baseline_box = oc(config=pooled_config(fake_provider.base_url, {"fake": "sk-test-good"}), plugins=installed_shim())
+    baseline = baseline_box.run("hello")
+    assert baseline.returncode == 0, baseline.explain()
+    fake_provider.clear_requests()
+
+    box = oc(
+        config=pooled_config(fake_provider.base_url, {"fake": "sk-test-limited", "fake2": "sk-test-good"}),
+        plugins=installed_shim(),
+    )
+    result = box.run("hello")
+
+    assert result.returncode == 0, result.explain()
+    assert result.stdout == "Served by the second key.\n", result.explain()
+    keys = [r.key for r in main_requests(fake_provider)]
+    # One 429 on the first key, then the second key; the first is never sent again in this run.
+    assert keys == ["sk-test-limited", "sk-test-good"], keys
+    assert result.duration_s - baseline.duration_s < 2.0, (baseline.duration_s, result.duration_s)
+    log = bridge_log_path(box).read_text()
+    [cooldown] = bridge_events(box, "cooldown_set")
+    assert cooldown["error_class"] == "RateLimited" and cooldown["source"] == "hint", log[-3000:]
+    assert bridge_events(box, "failover_start"), log[-3000:]
+    summaries = [e for e in bridge_events(box, "request_summary") if e["outcome"] == "success"]
+    assert any(s["failovers"] == 1 and s["targets"] == ["fake", "fake2"] for s in summaries), summaries
+    assert any(e["variant"] == "warning" and "switched" in e["message"] for e in bridge_events(box, "toast"))
+    assert "sk-test-limited" not in log and "sk-test-good" not in log
+
+
+def test_a_provider_refusing_connections_fails_over_to_the_next(oc, fake_provider: FakeProvider):
+    fake_provider.set_behaviour(None, Ok("From the provider that is up."))
+    config = pooled_config(fake_provider.base_url, {"fake": "sk-test-good", "up": "sk-test-other"})
+    down = f"http://127.0.0.1:{unused_port()}/v1"
+    config["provider"]["fake"]["options"]["baseURL"] = down  # same package, another (dead) server
+    box = oc(config=config, plugins=installed_shim())
+
+    result = box.run("hello")
+
+    assert result.returncode == 0, result.explain()
+    assert result.stdout == "From the provider that is up.\n", result.explain()
+    assert {r.key for r in main_requests(fake_provider)} == {"sk-test-other"}
+    assert result.duration_s < 20, result.explain()
+    summaries = bridge_events(box, "request_summary")
+    assert any(s["outcome"] == "success" and s["targets"] == ["fake", "up"] for s in summaries), summaries
+
+
+def test_every_key_cooling_for_an_hour_ends_the_run_promptly_with_a_clear_message(oc, fake_provider: FakeProvider):
+    fake_provider.set_behaviour("sk-test-a", rate_limited(retry_after=3600))
+    fake_provider.set_behaviour("sk-test-b", rate_limited(retry_after=3600))
+    box = oc(
+        config=pooled_config(fake_provider.base_url, {"fake": "sk-test-a", "fake2": "sk-test-b"},
+                             switcher={"max_wait_ms": 5000}),
+        plugins=installed_shim(),
+    )
+
+    result = box.run("hello", timeout=60)
+
+    assert not result.timed_out, result.explain()
+    assert result.returncode != 0, result.explain()
+    assert result.duration_s < 20, result.explain()
+    assert "O-Switcher stopped this request" in result.ui, result.explain()
+    assert "usable again at" in result.ui, result.explain()
+    # Each key was tried once; OpenCode did not retry O-Switcher's answer.
+    assert sorted(r.key for r in main_requests(fake_provider)) == ["sk-test-a", "sk-test-b"]
+
+
+def test_a_revoked_key_is_marked_dead_never_sent_again_and_shown_dead(oc, fake_provider: FakeProvider):
+    fake_provider.set_behaviour("sk-test-revoked", revoked())
+    fake_provider.set_behaviour("sk-test-good", Ok("Fine."))
+    config = pooled_config(fake_provider.base_url, {"fake": "sk-test-revoked", "fake2": "sk-test-good"})
+    box = oc(config=config, plugins=installed_shim())
+
+    first = box.run("hello")
+    second = box.run("CALL_TOOL:profiles-list:{}")
+
+    assert first.returncode == 0 and second.returncode == 0, first.explain() + second.explain()
+    keys = [r.key for r in fake_provider.requests if not r.is_title]
+    assert keys.count("sk-test-revoked") == 1, keys  # never again, in this run or the next
+    tool_output = [m for m in fake_provider.chat_requests()[-1].messages if m["role"] == "tool"][0]["content"]
+    assert "dead" in tool_output, tool_output
+    assert "sk-test-revoked" not in tool_output
+    assert bridge_events(box, "key_marked_dead")
+
+
+def test_context_overflow_is_neither_retried_nor_failed_over(oc, fake_provider: FakeProvider):
+    from ..fake_provider import Status
+
+    overflow = Status(400, body={"error": {"message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 200000 tokens.", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}})
+    fake_provider.set_behaviour("sk-test-big", overflow)
+    config = pooled_config(fake_provider.base_url, {"fake": "sk-test-big", "fake2": "sk-test-good"})
+    config["compaction"] = {"auto": False}
+    box = oc(config=config, plugins=installed_shim())
+
+    result = box.run("hello")
+
+    assert result.returncode != 0, result.explain()
+    assert [r.key for r in main_requests(fake_provider)] == ["sk-test-big"]
+    assert not bridge_events(box, "failover_start")
