@@ -198,9 +198,14 @@ class FailoverService:
             record = self._select(flight, allowed)
         chosen = record.selected
         if chosen is None:
-            wait = None if record.retry_at_ms is None else max(0, record.retry_at_ms - now)
+            retry_at = record.retry_at_ms
+            if retry_at is None and flight.tried:
+                # Every key was tried; one that only cools down briefly may be tried again.
+                retry_at = self._when_usable_again(flight, allowed)
+            wait = None if retry_at is None else max(0, retry_at - now)
             if wait is not None and flight.waited_ms + delay_ms + wait <= self._config.max_wait_ms:
                 flight.waited_ms += wait
+                flight.tried.clear()
                 _log.info("request_waiting", request_id=flight.request_id, wait_ms=wait)
                 return FetchPlan(action="wait", delay_ms=delay_ms + wait)
             return self._give_up(flight, record, reason="nothing_usable")
@@ -212,15 +217,25 @@ class FailoverService:
         flight.current = (target_id, key_id, flight.attempt, now)
         return self._send_plan(flight, target_id, key_id, delay_ms)
 
-    def _select(self, flight: _Flight, allowed: set[str] | frozenset[str]) -> SelectionRecord:
+    def _select(
+        self, flight: _Flight, allowed: set[str] | frozenset[str], *, tried: frozenset[tuple[str, str]] | None = None
+    ) -> SelectionRecord:
         return self.engine.select(
             Request(
                 request_id=flight.request_id,
                 model=flight.model if not self._config.allow_model_change else None,
-                tried=frozenset(flight.tried),
+                tried=frozenset(flight.tried) if tried is None else tried,
                 exclude_targets=frozenset(self.routing.routes) - allowed,
             )
         )
+
+    def _when_usable_again(self, flight: _Flight, allowed: set[str] | frozenset[str]) -> int | None:
+        probe = self._select(flight, allowed, tried=frozenset())
+        if probe.selected is not None:
+            # Usable right now although it just failed: not a wait, a loop. Give the slot back.
+            self.engine.cancel(probe.selected.target_id)
+            return None
+        return probe.retry_at_ms
 
     def _send_plan(self, flight: _Flight, target_id: str, key_id: str, delay_ms: int) -> FetchPlan:
         route = self.routing.routes[target_id]
