@@ -94,11 +94,13 @@ def build_routing(
     """Join discovered targets with stored profiles into a routing table.
 
     A target's keys are the profiles recorded for its provider: its configured ``apiKey`` first
-    (that is the key the user chose), then the others oldest first. OAuth accounts take part
-    only with ``rotate_oauth`` (fast rotation of subscription accounts trips abuse checks).
+    (that is the key the user chose), then the one seen most recently (the current
+    ``auth.json`` login: the last ``opencode auth login`` is the user's current choice), then
+    older ones. OAuth accounts take part only with ``rotate_oauth`` (fast rotation of
+    subscription accounts trips abuse checks).
     """
     by_provider: dict[str, list[Profile]] = {}
-    for profile in sorted(profiles, key=lambda p: (p.first_seen_ms, p.id)):
+    for profile in sorted(profiles, key=lambda p: (-p.last_seen_ms, p.first_seen_ms, p.id)):
         if profile.kind == "oauth" and not rotate_oauth:
             continue
         by_provider.setdefault(profile.provider, []).append(profile)

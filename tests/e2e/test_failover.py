@@ -133,3 +133,117 @@ def test_context_overflow_is_neither_retried_nor_failed_over(oc, fake_provider: 
     assert result.returncode != 0, result.explain()
     assert [r.key for r in main_requests(fake_provider)] == ["sk-test-big"]
     assert not bridge_events(box, "failover_start")
+
+
+def test_a_cooling_key_is_not_sent_by_the_next_window_and_the_preferred_key_comes_back(oc, fake_provider: FakeProvider):
+    from ..fake_provider import Sequence
+
+    # The first key answers 429 (Retry-After: 12) once, then recovers.
+    fake_provider.set_behaviour("sk-test-first", Sequence(rate_limited(retry_after=12), Ok("first key")))
+    fake_provider.set_behaviour("sk-test-second", Ok("second key"))
+    box = oc(config=pooled_config(fake_provider.base_url, {"fake": "sk-test-first", "fake2": "sk-test-second"}),
+             plugins=installed_shim())
+
+    one = box.run("hello")   # 429 on the first key → the second
+    two = box.run("hello")   # another OpenCode process (another window): the cooling key is skipped
+    import time
+
+    [cooldown] = bridge_events(box, "cooldown_set")
+    while time.time() * 1000 < cooldown["until_ms"] + 200:
+        time.sleep(0.2)
+    three = box.run("hello")  # the cooldown is over: back to the preferred key
+
+    assert [r.returncode for r in (one, two, three)] == [0, 0, 0], one.explain() + two.explain() + three.explain()
+    assert [one.stdout, two.stdout, three.stdout] == ["second key\n", "second key\n", "first key\n"]
+    assert [r.key for r in main_requests(fake_provider)] == ["sk-test-first", "sk-test-second", "sk-test-second", "sk-test-first"]
+
+
+def test_two_logins_are_both_kept_listed_and_used(oc, fake_provider: FakeProvider):
+    fake_provider.set_behaviour("sk-test-login-one", Ok("answered by login one"))
+    fake_provider.set_behaviour("sk-test-login-two", rate_limited(retry_after=60))
+    box = oc(config=fake_provider_config(fake_provider.base_url, api_key=None), plugins=installed_shim(),
+             auth={"fake": {"type": "api", "key": "sk-test-login-one"}})
+    first = box.run("hello")
+    box.write_auth({"fake": {"type": "api", "key": "sk-test-login-two"}})  # `opencode auth login` again
+
+    second = box.run("CALL_TOOL:profiles-list:{}")
+
+    assert first.returncode == 0 and second.returncode == 0, first.explain() + second.explain()
+    # OpenCode itself now only knows the second key; it is rate limited, O-Switcher uses the first.
+    keys = [r.key for r in main_requests(fake_provider)]
+    assert keys[0] == "sk-test-login-one" and "sk-test-login-two" in keys[1:], keys
+    assert keys[-1] == "sk-test-login-one", keys
+    table = [m for m in main_requests(fake_provider)[-1].messages if m["role"] == "tool"][0]["content"]
+    assert table.count("fake") >= 2 and "sk-test-login" not in table, table
+
+
+def test_a_spent_quota_on_every_key_ends_the_run_without_a_loop(oc, fake_provider: FakeProvider):
+    from ..fake_provider import INSUFFICIENT_QUOTA_429_BODY, Status
+
+    spent = Status(429, body=INSUFFICIENT_QUOTA_429_BODY)
+    fake_provider.set_behaviour("sk-test-spent-a", spent)
+    fake_provider.set_behaviour("sk-test-spent-b", spent)
+    box = oc(config=pooled_config(fake_provider.base_url, {"fake": "sk-test-spent-a", "fake2": "sk-test-spent-b"}),
+             plugins=installed_shim())
+
+    result = box.run("hello", timeout=60)
+
+    assert not result.timed_out and result.returncode != 0, result.explain()
+    assert result.duration_s < 20, result.explain()
+    assert sorted(r.key for r in main_requests(fake_provider)) == ["sk-test-spent-a", "sk-test-spent-b"]
+    assert "quota" in result.ui, result.explain()
+    cooldowns = bridge_events(box, "cooldown_set")
+    assert {c["error_class"] for c in cooldowns} == {"QuotaExhausted"}
+    assert all(c["until_ms"] - c["at_ms"] >= 3_000_000 for c in cooldowns), cooldowns
+
+
+def test_the_run_completes_when_the_bridge_is_killed_mid_run(oc, fake_provider: FakeProvider):
+    import os
+    import signal
+    import time
+
+    fake_provider.set_behaviour(None, Ok("slow but sure", delay_s=4))
+    box = oc(plugins=installed_shim())
+    running = box.start("hello")
+    deadline = time.monotonic() + 20
+    bridge_pid = None
+    while time.monotonic() < deadline and bridge_pid is None:
+        started = bridge_events(box, "bridge_started")
+        bridge_pid = started[0]["pid"] if started else None
+        time.sleep(0.05)
+    assert bridge_pid is not None, running.stderr_so_far()[-2000:]
+    fake_provider.wait_for_requests(1, timeout=20)
+    os.kill(bridge_pid, signal.SIGKILL)
+
+    result = running.wait(timeout=60)
+
+    assert result.returncode == 0, result.explain()
+    assert result.stdout == "slow but sure\n", result.explain()
+    # The shim started a new bridge (OpenCode's later hooks and the title request went on).
+    deadline = time.monotonic() + 5
+    while len(bridge_events(box, "bridge_started")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(bridge_events(box, "bridge_started")) >= 2, bridge_log_path(box).read_text()[-2000:]
+
+
+def test_editing_opencode_json_applies_to_the_next_request_without_a_restart(oc, fake_provider: FakeProvider):
+    import json as _json
+    import time
+
+    fake_provider.set_behaviour(None, Ok("ok"))
+    config = fake_provider_config(fake_provider.base_url, api_key="sk-test-before")
+    box = oc(config=config, plugins=installed_shim())
+    # The model calls bash `sleep 3`; meanwhile the user edits the key in opencode.json.
+    running = box.start('CALL_TOOL:bash:{"command":"sleep 3","description":"wait a bit"}')
+    deadline = time.monotonic() + 30
+    while not main_requests(fake_provider) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first_key = main_requests(fake_provider)[0].key
+    config["provider"]["fake"]["options"]["apiKey"] = "sk-test-after"
+    (box.project / "opencode.json").write_text(_json.dumps(config))
+    result = running.wait(timeout=60)
+
+    assert result.returncode == 0, result.explain()
+    keys = [r.key for r in main_requests(fake_provider)]
+    assert first_key == "sk-test-before" and keys[-1] == "sk-test-after", keys
+    assert bridge_events(box, "config_applied")
