@@ -20,7 +20,20 @@ import msgspec
 import structlog
 
 from bridge.protocol import FetchBegin, FetchDone, FetchFailed, FetchPlan
-from oswitcher import Attempt, Engine, ErrorClass, ErrorInput, Failover, GiveUp, Outcome, Request, Retry, classify
+from oswitcher import (
+    Attempt,
+    Classification,
+    Engine,
+    ErrorClass,
+    ErrorInput,
+    Failover,
+    GiveUp,
+    Outcome,
+    Request,
+    Retry,
+    classify,
+    from_session_status,
+)
 from oswitcher.breaker import Open
 from oswitcher.config import SwitcherConfig
 from oswitcher.error_input import lower_headers
@@ -83,6 +96,8 @@ class FailoverService:
         self.engine = Engine(config=config, clock=clock, random=random, emit=self._on_event)
         self.routing = RoutingTable()
         self._flights: dict[str, _Flight] = {}
+        #: session id → (target, key) chosen in chat.headers and not yet reported.
+        self._header_choices: dict[str, tuple[str, str]] = {}
         self._seen_version: int | None = None
         self.recent_failovers: list[dict[str, Any]] = []
 
@@ -180,6 +195,58 @@ class FailoverService:
         flight.current = None
         flight.history.append(Attempt(target_id=target_id, key_id=key_id))
         self._summary(flight, "success")
+
+    # Choosing the key in chat.headers, where the fetch is not used
+
+    def choose_headers(self, session_id: str, provider_id: str, model: str | None) -> dict[str, str] | None:
+        """The auth header for the next attempt of ``session_id`` (None: leave OpenCode's key).
+
+        Where a runtime ignores the shim's fetch (OpenCode's experimental native runtime), the
+        key can still be chosen before each attempt, OpenCode's own retries included; failures
+        are then learnt from OpenCode's ``session.status`` retry events (:meth:`on_session_event`).
+        Only keys of the provider itself qualify: headers cannot move a request elsewhere.
+        """
+        origin = self.routing.target_for_provider(provider_id)
+        if origin is None:
+            return None
+        self._sync_shared_state()
+        self._settle_header_choice(session_id, None)
+        flight = _Flight(request_id=f"headers:{session_id}", origin=origin, url="", model=model,
+                         session_id=session_id, started_ms=self._clock())
+        record = self._select(flight, {origin})
+        if record.selected is None or not record.selected.key_id:
+            if record.selected is not None:
+                self.engine.cancel(record.selected.target_id)
+            return None
+        key_id = record.selected.key_id
+        self._header_choices[session_id] = (origin, key_id)
+        route = self.routing.routes[origin]
+        return auth_headers(route.npm, self.routing.secrets[key_id])
+
+    def on_session_event(self, event_type: str, properties: dict[str, Any]) -> None:
+        """``session.status`` retry → the key chosen in chat.headers failed; ``session.idle`` → it worked."""
+        session_id = properties.get("sessionID")
+        if not isinstance(session_id, str) or session_id not in self._header_choices:
+            return
+        status = properties.get("status")
+        if event_type == "session.status" and isinstance(status, dict) and status.get("type") == "retry":
+            target_id = self._header_choices[session_id][0]
+            provider = self.routing.routes[target_id].provider_id if target_id in self.routing.routes else ""
+            self._settle_header_choice(session_id, classify(from_session_status(status, provider=provider),
+                                                            now_ms=self._clock()))
+        elif event_type == "session.idle":
+            self._settle_header_choice(session_id, None, success=True)
+
+    def _settle_header_choice(self, session_id: str, verdict: Classification | None, *, success: bool = False) -> None:
+        choice = self._header_choices.pop(session_id, None)
+        if choice is None:
+            return
+        target_id, key_id = choice
+        if verdict is None and not success:
+            self.engine.cancel(target_id)  # superseded by a new attempt with no news about this one
+            return
+        self.engine.report(Outcome(target_id=target_id, key_id=key_id, classification=verdict))
+        self._record_use(key_id, self._clock(), verdict.error_class if verdict else None)
 
     # Selection
 

@@ -93,8 +93,12 @@ class BridgeMethods:
         return ChatParamsResult()
 
     def chat_headers(self, params: ChatInput) -> ChatHeadersResult:
-        _log.info("chat_headers", **_chat_fields(params))
-        return ChatHeadersResult()
+        _log.info("chat_headers", **_chat_fields(params), fetch_active=params.fetch_active)
+        failover = self._runtime.failover
+        if params.fetch_active or failover is None:
+            return ChatHeadersResult()  # the fetch chooses the key per attempt
+        headers = failover.choose_headers(params.session_id, params.model.provider_id, params.model.model_id)
+        return ChatHeadersResult(headers=headers)
 
     def fetch_begin(self, params: FetchBegin) -> FetchPlan:
         failover = self._runtime.failover
@@ -110,6 +114,8 @@ class BridgeMethods:
 
     def event(self, params: EventParams) -> None:
         _log.info("opencode_event", type=params.type, session_id=params.properties.get("sessionID"))
+        if self._runtime.failover is not None:
+            self._runtime.failover.on_session_event(params.type, params.properties)
 
     def tool_call(self, params: ToolCallParams) -> ToolCallResult:
         tool = self._tools.get(params.name)

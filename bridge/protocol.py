@@ -76,6 +76,8 @@ class ChatInput(_Message):
     agent: str | None = None
     message_id: str | None = None
     provider_source: str | None = None
+    #: The shim's fetch handles this provider's requests (False on runtimes that ignore it).
+    fetch_active: bool = False
 
 
 class ChatParamsResult(_Message):

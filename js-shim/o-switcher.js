@@ -201,14 +201,20 @@ class BridgeClient {
   }
 }
 
-function chatInput(input) {
+// OpenCode's experimental native runtime ignores a provider's custom fetch: there the key is
+// chosen in chat.headers instead.
+const NATIVE_RUNTIME = ["1", "true"].includes(String(process.env.OPENCODE_EXPERIMENTAL_NATIVE_LLM ?? "").toLowerCase());
+
+function chatInput(input, fetchProviders) {
   const model = input.model || {};
+  const providerId = model.providerID ?? input.provider?.info?.id ?? "";
   return {
     sessionId: input.sessionID,
+    fetchActive: !NATIVE_RUNTIME && fetchProviders.has(providerId),
     agent: input.agent,
     messageId: input.message?.id,
     providerSource: input.provider?.source,
-    model: { providerId: model.providerID ?? input.provider?.info?.id ?? "", modelId: model.id ?? "" },
+    model: { providerId, modelId: model.id ?? "" },
   };
 }
 
@@ -331,6 +337,7 @@ export const OSwitcher = async (input, options) => {
   };
   const settings = readSettings(options);
   let wanted = new Set();
+  const fetchProviders = new Set();
   let argv;
   try {
     argv = bridgeCommand(env);
@@ -376,10 +383,11 @@ export const OSwitcher = async (input, options) => {
         entry.options ??= {};
         const inner = entry.options.fetch ?? ((input, init) => globalThis.fetch(input, init));
         entry.options.fetch = failoverFetch(client, providerId, inner);
+        fetchProviders.add(providerId);
       }
     },
     async "chat.params"(hookInput, output) {
-      const patch = await client.request("chat/params", chatInput(hookInput));
+      const patch = await client.request("chat/params", chatInput(hookInput, fetchProviders));
       if (!patch) return;
       for (const key of ["temperature", "topP", "topK", "maxOutputTokens"]) {
         if (patch[key] !== undefined) output[key] = patch[key];
@@ -387,8 +395,14 @@ export const OSwitcher = async (input, options) => {
       if (patch.options) Object.assign(output.options, patch.options);
     },
     async "chat.headers"(hookInput, output) {
-      const patch = await client.request("chat/headers", chatInput(hookInput));
-      if (patch?.headers) Object.assign(output.headers, patch.headers);
+      const patch = await client.request("chat/headers", chatInput(hookInput, fetchProviders));
+      if (patch?.headers) {
+        // Whatever case OpenCode used, one auth header must remain: the chosen key's.
+        for (const name of Object.keys(output.headers)) {
+          if (Object.keys(patch.headers).some((h) => h.toLowerCase() === name.toLowerCase())) delete output.headers[name];
+        }
+        Object.assign(output.headers, patch.headers);
+      }
     },
     async event({ event }) {
       if (event && wanted.has(event.type)) client.notify("event", { type: event.type, properties: event.properties ?? {}, id: event.id });

@@ -12,7 +12,6 @@ falls back to a generic one.
 from __future__ import annotations
 
 import re
-import time
 
 import msgspec
 
@@ -63,7 +62,9 @@ class OutTarget(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _clock_time(ms: int) -> str:
-    return time.strftime("%H:%M UTC", time.gmtime(ms / 1000))
+    # Plain arithmetic on epoch milliseconds: the core does not use the time module.
+    minutes = ms // 60_000 % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d} UTC"
 
 
 def _in(ms: int) -> str:

@@ -195,3 +195,25 @@ def test_a_report_for_an_unknown_request_hands_the_response_back(tmp_path):
 @pytest.mark.parametrize("text", ["rate limited", "HTTP 429", "took 1500 ms", "Service Unavailable", "try again in 5s"])
 def test_the_retry_phrase_check_catches_what_opencode_retries(text):
     assert opencode_would_retry(text)
+
+
+def test_without_the_fetch_the_key_is_chosen_in_chat_headers_and_retry_events_rotate_it(tmp_path):
+    provider_map = providers(a="sk-test-aaa")
+    rig = Rig(tmp_path, provider_map)
+    # A second login for provider a (from auth.json), older than the configured key.
+    from oswitcher.profiles import Credential
+
+    rig.store.upsert_profiles([Credential(provider="a", kind="api", secret="sk-test-old", source="auth.json")], rig.clock.now - 1000)
+    config = validate([ConfigLayer(source="test", text="", data={"provider": provider_map})])
+    rig.service.apply(config.switcher, build_routing(config.discovery, config.providers, rig.store.list_profiles()))
+
+    first = rig.service.choose_headers("ses_1", "a", "m")
+    assert first == {"authorization": "Bearer sk-test-aaa"}
+    # OpenCode's own retry loop says the attempt got a 429.
+    rig.service.on_session_event("session.status", {"sessionID": "ses_1", "status": {
+        "type": "retry", "attempt": 1, "message": "Rate limit reached for requests", "next": rig.clock.now + 20_000}})
+    second = rig.service.choose_headers("ses_1", "a", "m")
+    assert second == {"authorization": "Bearer sk-test-old"}
+    rig.service.on_session_event("session.idle", {"sessionID": "ses_1"})
+    assert rig.service.engine.in_flight("a") == 0
+    assert rig.service.choose_headers("ses_other", "b", "m") is None
