@@ -9,15 +9,21 @@ read from /proc right after the answer), plus ``python_bare_ms``: the same spawn
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/cold_start.py`, this folder is first on sys.path and bench/select.py would shadow
+# the standard library's `select` (imported by subprocess and asyncio): the repository root
+# takes its place.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 INIT = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"shimVersion": "bench"}}).encode()

@@ -10,14 +10,20 @@ kind of pipe, same run), ``bridge_direct_p50_us`` (raw client → real bridge, n
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/hook_rtt.py`, this folder is first on sys.path and bench/select.py would shadow
+# the standard library's `select` (imported by subprocess and asyncio): the repository root
+# takes its place.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
-from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BRIDGE = [sys.executable, "-m", "bridge"]

@@ -16,15 +16,20 @@ Medians over ``--runs`` runs; goal: ``failover_s − baseline_s ≤ 1 s``.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/recovery.py`, this folder is first on sys.path and bench/select.py would shadow
+# the standard library's `select` (imported by subprocess and asyncio): the repository root
+# takes its place.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import json
 import statistics
-import sys
 import tempfile
-from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from tests.e2e.harness import OpenCodeSandbox, fake_provider_config  # noqa: E402
 from tests.e2e.opencode_bin import ensure_opencode  # noqa: E402

@@ -9,17 +9,22 @@ callback is one sample.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/reload.py`, this folder is first on sys.path and bench/select.py would shadow
+# the standard library's `select` (imported by subprocess and asyncio): the repository root
+# takes its place.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
 import argparse
 import asyncio
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import logging  # noqa: E402
 
