@@ -23,6 +23,7 @@ _COMMANDS = (
     "config",
     "profiles",
     "classify",
+    "demo",
 )
 
 

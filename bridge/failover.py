@@ -151,15 +151,15 @@ class FailoverService:
             ),
             now_ms=now,
         )
-        self.engine.report(
-            Outcome(target_id=target_id, key_id=key_id, classification=verdict, latency_ms=params.latency_ms)
-        )
-        self._record_use(key_id, now, verdict.error_class)
         _log.info(
             "attempt_failed", request_id=flight.request_id, target_id=target_id, profile=self._label(key_id),
             status=params.status, error_class=verdict.error_class, rule=verdict.rule,
             retry_after_ms=verdict.retry_after_ms,
         )
+        self.engine.report(
+            Outcome(target_id=target_id, key_id=key_id, classification=verdict, latency_ms=params.latency_ms)
+        )
+        self._record_use(key_id, now, verdict.error_class)
         flight.history.append(
             Attempt(target_id=target_id, key_id=key_id, error_class=verdict.error_class,
                     retry_after_ms=verdict.retry_after_ms, waited_ms=0)
@@ -173,7 +173,7 @@ class FailoverService:
         if isinstance(decision, Retry):
             flight.retries += 1
             flight.waited_ms += decision.delay_ms
-            return self._next(flight, delay_ms=decision.delay_ms)
+            return self._next(flight, delay_ms=decision.delay_ms, after=verdict.error_class)
         assert isinstance(decision, Failover)
         flight.tried.add((target_id, key_id))
         if decision.scope == "target":
