@@ -33,7 +33,7 @@ FRAME = b"Content-Length: %d\r\n\r\n%s" % (len(INIT), INIT)
 def one_start(env: dict[str, str]) -> tuple[float, float]:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bridge"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, cwd=REPO)
+                            stderr=subprocess.DEVNULL, env=env, cwd=env["HOME"])
     proc.stdin.write(FRAME)
     proc.stdin.flush()
     header = b""

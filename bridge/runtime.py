@@ -74,7 +74,9 @@ class BridgeRuntime:
         """Begin watching the project's config (once; later calls are ignored)."""
         if self.watcher is not None:
             return
-        asyncio.get_running_loop().call_soon(self._start_watching, directory, worktree)
+        # A timer, not call_soon: the initialize answer (flushed by a call_soon already queued)
+        # goes out before the imports of the watcher, the store and the engine.
+        asyncio.get_running_loop().call_later(0, self._start_watching, directory, worktree)
 
     def _start_watching(self, directory: str | None, worktree: str | None) -> None:
         import random
