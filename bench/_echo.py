@@ -1,8 +1,12 @@
 """A bare Content-Length echo over stdio: the floor any JSON-RPC bridge is measured against."""
 
-import asyncio
-import os
 import sys
+
+# This folder is first on sys.path and its select.py would shadow the standard library's.
+sys.path.pop(0)
+
+import asyncio  # noqa: E402
+import os  # noqa: E402
 
 
 async def main() -> None:

@@ -84,6 +84,19 @@ def redact_text(text: str) -> str:
     """``text`` with every secret-shaped substring replaced by its short hash."""
     if len(text) < 8:  # shorter than any pattern above
         return text
+    if len(text) <= 256:
+        return _redact_short(text)
+    return _redact_scan(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _redact_short(text: str) -> str:
+    # Log lines repeat the same short values (session ids, model and method names) on every
+    # hook call: remembering the answer makes redaction nearly free for them.
+    return _redact_scan(text)
+
+
+def _redact_scan(text: str) -> str:
     lowered = text.lower()
     for trigger in _TRIGGERS:  # a plain loop: a generator or a regex here costs 3-4× more
         if trigger in lowered:
@@ -117,3 +130,4 @@ def _redact_item(key: Any, value: Any) -> Any:
             return _mask(value)
         return redact_text(value)
     return redact(value)
+
