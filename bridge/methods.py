@@ -7,9 +7,11 @@ between the wire and it.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -29,6 +31,7 @@ from bridge.protocol import (
     ToolCallParams,
     ToolCallResult,
 )
+from bridge.operator import operator_tools
 from bridge.rpc import Method, MethodTable
 from bridge.runtime import BridgeRuntime
 from oswitcher.profile_table import render_profiles_table
@@ -48,9 +51,10 @@ class BridgeMethods:
         self._runtime = runtime
         self._log_path = log_path
         self._on_shutdown = on_shutdown
-        self._tools: dict[str, Callable[[ToolCallParams], ToolCallResult]] = {
+        self._tools: dict[str, Callable[[ToolCallParams], Any]] = {
             "profiles-list": self._profiles_list,
         }
+        self._tools.update(operator_tools(runtime))  # issue 6: bridge/operator/tools.py
 
     def table(self) -> MethodTable:
         """The method table for :class:`bridge.rpc.RpcConnection`."""
@@ -74,6 +78,7 @@ class BridgeMethods:
             directory=params.directory,
             worktree=params.worktree,
         )
+        self._runtime.client_info = params
         self._runtime.start(params.directory, params.worktree)
         return InitializeResult(
             bridge_version=__version__,
@@ -111,12 +116,13 @@ class BridgeMethods:
     def event(self, params: EventParams) -> None:
         _log.info("opencode_event", type=params.type, session_id=params.properties.get("sessionID"))
 
-    def tool_call(self, params: ToolCallParams) -> ToolCallResult:
+    async def tool_call(self, params: ToolCallParams) -> ToolCallResult:
         tool = self._tools.get(params.name)
         _log.info("tool_call", tool=params.name, session_id=params.session_id, known=tool is not None)
         if tool is None:
             return ToolCallResult(output=f"O-Switcher has no tool named {params.name!r}.", title="unknown tool")
-        return tool(params)
+        result = tool(params)
+        return await result if inspect.isawaitable(result) else result
 
     def _profiles_list(self, params: ToolCallParams) -> ToolCallResult:
         profiles = self._runtime.store.list_profiles()
