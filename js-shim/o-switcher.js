@@ -308,9 +308,10 @@ function tool(client, name, description, args = {}) {
     description,
     args,
     async execute(toolArgs, ctx) {
+      const opencodeVersion = await client.opencodeVersion?.();
       const result = await client.request(
         "tool/call",
-        { name, args: toolArgs ?? {}, sessionId: ctx?.sessionID, agent: ctx?.agent },
+        { name, args: toolArgs ?? {}, sessionId: ctx?.sessionID, agent: ctx?.agent, opencodeVersion },
         client.settings.toolTimeoutMs,
       );
       if (!result) return `O-Switcher's bridge did not answer; its log is ${logPaths(client.env).log}`;
@@ -366,6 +367,18 @@ export const OSwitcher = async (input, options) => {
     },
   });
   client.start();
+  // OpenCode's version, for switcher-doctor: asked once, lazily (OpenCode's own server answers it).
+  let versionAsked = null;
+  client.opencodeVersion = () => {
+    versionAsked ??= Promise.race([
+      Promise.resolve(input?.client?.global?.health?.()).then((r) => r?.data?.version ?? undefined),
+      new Promise((resolve) => setTimeout(resolve, 1000, undefined)),
+    ]).catch(() => undefined);
+    return versionAsked;
+  };
+  // Every arg of a plugin tool is required in OpenCode, so each tool takes at most one string.
+  const target = (what) => ({ target: { type: "string", description: what } });
+  const name = (what) => ({ name: { type: "string", description: what } });
 
   return {
     async config(config) {
@@ -394,7 +407,16 @@ export const OSwitcher = async (input, options) => {
       if (event && wanted.has(event.type)) client.notify("event", { type: event.type, properties: event.properties ?? {}, id: event.id });
     },
     tool: {
-      "profiles-list": tool(client, "profiles-list", "List every API key profile O-Switcher knows (keys masked): provider, label, status, last use."),
+      "profiles-list": tool(client, "profiles-list", "List every API key profile O-Switcher knows (keys masked): provider, label, status, last use, uses, last error, what holds it now."),
+      "switcher-status": tool(client, "switcher-status", "Show O-Switcher's status: every target and pool with health, circuit, cooldown (until when, why), requests in flight, the key in use, pins, and the last failovers. Show the output to the user verbatim."),
+      "switcher-pause": tool(client, "switcher-pause", "Pause an O-Switcher target: it gets no new requests until resumed (in every OpenCode window).", target("the target id to pause (see switcher-status)")),
+      "switcher-resume": tool(client, "switcher-resume", "Resume a paused or draining O-Switcher target.", target("the target id to resume; \"\" resumes every paused or draining target")),
+      "switcher-drain": tool(client, "switcher-drain", "Drain an O-Switcher target: no new requests; the ones in flight finish.", target("the target id to drain")),
+      "switcher-reset": tool(client, "switcher-reset", "Reset an O-Switcher target (close its circuit, end its cooldowns), or revive a key marked dead after the user fixed it.", name("a target id, or a profile's label or id (see profiles-list)")),
+      "switcher-use": tool(client, "switcher-use", "Pin this session to one O-Switcher target or profile (key): it is used whenever it can serve.", name("a target id, or a profile's label or id")),
+      "switcher-unpin": tool(client, "switcher-unpin", "Remove this session's pin: O-Switcher chooses the target and key again."),
+      "switcher-reload": tool(client, "switcher-reload", "Re-read O-Switcher's config now and report what changed (or the error, with its path)."),
+      "switcher-doctor": tool(client, "switcher-doctor", "Check O-Switcher's setup: versions, config files and their validity, auth.json, the state store, the log, watchers, pools with a single key. Show the output verbatim."),
     },
     async dispose() {
       client.close();

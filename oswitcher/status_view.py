@@ -133,7 +133,7 @@ def build_status(
             )
             keys.append(status)
             if in_use is None and not status.dead and cd is None:
-                in_use = f"{status.label} ({status.key})"
+                in_use = f"{status.label} {status.key}"
         if not target.keys:
             in_use = "(no key)"
         state = "disabled" if not target.enabled else (

@@ -59,7 +59,7 @@ class _Tools:
         if _arg(params, arg):
             return None
         message = f"say which {what}; targets: {', '.join(sorted(self._target_ids())) or '(none)'}"
-        self._operator.audit(params.name, ok=False, message=message, session_id=params.session_id)
+        self._operator.audit(params.name.removeprefix("switcher-"), ok=False, message=message, session_id=params.session_id)
         return ToolCallResult(output=f"Not done: {message}", title=params.name)
 
     def status(self, params: ToolCallParams) -> ToolCallResult:
