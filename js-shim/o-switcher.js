@@ -303,12 +303,33 @@ function failoverFetch(client, providerId, inner) {
   };
 }
 
+function opencodeVersion() {
+  const binary = process.execPath || "";
+  if (!path.basename(binary).startsWith("opencode")) return Promise.resolve(undefined);
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(binary), "..", "package.json"), "utf8"));
+    if (pkg.name === "opencode-ai" && typeof pkg.version === "string") return Promise.resolve(pkg.version);
+  } catch {}
+  return new Promise((resolve) => {
+    try {
+      const child = spawn(binary, ["--version"], { stdio: ["ignore", "pipe", "ignore"] });
+      let out = "";
+      const timer = setTimeout(() => { child.kill(); resolve(undefined); }, 5000);
+      child.stdout.on("data", (chunk) => { out += chunk; });
+      child.on("error", () => { clearTimeout(timer); resolve(undefined); });
+      child.on("close", () => { clearTimeout(timer); resolve(out.trim() || undefined); });
+    } catch {
+      resolve(undefined);
+    }
+  });
+}
+
 function tool(client, name, description, args = {}) {
   return {
     description,
     args,
     async execute(toolArgs, ctx) {
-      const opencodeVersion = await client.opencodeVersion?.();
+      const opencodeVersion = name === "switcher-doctor" ? await client.opencodeVersion?.() : undefined;
       const result = await client.request(
         "tool/call",
         { name, args: toolArgs ?? {}, sessionId: ctx?.sessionID, agent: ctx?.agent, opencodeVersion },
@@ -367,13 +388,12 @@ export const OSwitcher = async (input, options) => {
     },
   });
   client.start();
-  // OpenCode's version, for switcher-doctor: asked once, lazily (OpenCode's own server answers it).
+  // OpenCode's version, for switcher-doctor, found once and only when asked: the plugin API does
+  // not say it. The binary is process.execPath; an npm install has its package.json beside it,
+  // any other install answers `--version` (about a second, so never on a hook's path).
   let versionAsked = null;
   client.opencodeVersion = () => {
-    versionAsked ??= Promise.race([
-      Promise.resolve(input?.client?.global?.health?.()).then((r) => r?.data?.version ?? undefined),
-      new Promise((resolve) => setTimeout(resolve, 1000, undefined)),
-    ]).catch(() => undefined);
+    versionAsked ??= opencodeVersion();
     return versionAsked;
   };
   // Every arg of a plugin tool is required in OpenCode, so each tool takes at most one string.
