@@ -196,8 +196,9 @@ class FailoverService:
         allowed = self.routing.same_format(flight.origin) - flight.excluded
         if flight.only_target is not None:
             allowed &= {flight.only_target}
-        # The provider OpenCode chose comes first whenever it can serve: O-Switcher moves a
-        # request only on evidence, and goes back to the user's choice once it recovers.
+        # A pin the user set (switcher-use) comes first, then the provider OpenCode chose, whenever
+        # it can serve: O-Switcher moves a request only on evidence, and goes back to the user's
+        # choice once it recovers.
         record = self._select_pinned(flight, allowed)
         if (record is None or record.selected is None) and flight.origin in allowed:
             record = self._select(flight, {flight.origin})
@@ -210,8 +211,9 @@ class FailoverService:
                 flight.waited_ms += wait
                 _log.info("request_waiting", request_id=flight.request_id, wait_ms=wait)
                 return FetchPlan(action="wait", delay_ms=delay_ms + wait)
+            # Every target this request may use held back by the operator: say so (issue 6).
             held = self.engine.snapshot()
-            if allowed and allowed <= (held.paused | held.draining):
+            if self.routing.same_format(flight.origin) <= (held.paused | held.draining):
                 return self._give_up(flight, record, reason="all_paused")
             return self._give_up(flight, record, reason="nothing_usable")
         target_id, key_id = chosen.target_id, chosen.key_id or ""
@@ -282,11 +284,12 @@ class FailoverService:
         self._flights.pop(flight.request_id, None)
         out = self._out_targets(flight)
         message = give_up_message(out, now_ms=now, max_wait_ms=self._config.max_wait_ms, model=flight.model)
+        toast = "O-Switcher gave up on a request: every usable key and provider is out. See the message."
         if reason == "all_paused":
             message = all_paused_message(sorted(self.routing.same_format(flight.origin)))
+            toast = "O-Switcher refused a request: every provider it may use is paused. See the message."
         self._summary(flight, "failure", reason=reason)
-        self._toast("O-Switcher gave up on a request: every usable key and provider is out. See the message.",
-                    variant="error")
+        self._toast(toast, variant="error")
         return FetchPlan(action="fail", status=GIVE_UP_STATUS, body=give_up_body(message).decode())
 
     def _out_targets(self, flight: _Flight) -> list[OutTarget]:

@@ -34,7 +34,6 @@ from bridge.protocol import (
 from bridge.operator import operator_tools
 from bridge.rpc import Method, MethodTable
 from bridge.runtime import BridgeRuntime
-from oswitcher.profile_table import render_profiles_table
 
 __all__ = ["WANTED_EVENTS", "BridgeMethods"]
 
@@ -51,10 +50,8 @@ class BridgeMethods:
         self._runtime = runtime
         self._log_path = log_path
         self._on_shutdown = on_shutdown
-        self._tools: dict[str, Callable[[ToolCallParams], Any]] = {
-            "profiles-list": self._profiles_list,
-        }
-        self._tools.update(operator_tools(runtime))  # issue 6: bridge/operator/tools.py
+        # profiles-list and the operator's tools (issue 6): bridge/operator/tools.py
+        self._tools: dict[str, Callable[[ToolCallParams], Any]] = operator_tools(runtime)
 
     def table(self) -> MethodTable:
         """The method table for :class:`bridge.rpc.RpcConnection`."""
@@ -123,10 +120,6 @@ class BridgeMethods:
             return ToolCallResult(output=f"O-Switcher has no tool named {params.name!r}.", title="unknown tool")
         result = tool(params)
         return await result if inspect.isawaitable(result) else result
-
-    def _profiles_list(self, params: ToolCallParams) -> ToolCallResult:
-        profiles = self._runtime.store.list_profiles()
-        return ToolCallResult(output=render_profiles_table(profiles, self._runtime.clock()), title="profiles")
 
 
 def _chat_fields(params: ChatInput) -> dict[str, str | None]:

@@ -39,22 +39,26 @@ def main_keys(fake: FakeProvider) -> list[str | None]:
     return [r.key for r in fake.chat_requests()]
 
 
-def test_status_doctor_and_a_wrong_name_through_opencode(oc, fake_provider: FakeProvider):
+def test_status_doctor_reload_and_a_wrong_name_through_opencode(oc, fake_provider: FakeProvider):
     box = oc(config=pooled_config(fake_provider.base_url, KEYS), plugins=installed_shim())
 
-    result = box.run('CALL_TOOL:switcher-status:{} CALL_TOOL:switcher-doctor:{} CALL_TOOL:switcher-pause:{"target":"nope"}')
+    result = box.run("CALL_TOOL:switcher-status:{} CALL_TOOL:switcher-doctor:{}"
+                     ' CALL_TOOL:switcher-pause:{"target":"nope"} CALL_TOOL:switcher-reload:{}')
 
     assert result.returncode == 0, result.explain()
-    status, doctor, pause = tool_outputs(fake_provider)[:3]
+    status, doctor, pause, reload = tool_outputs(fake_provider)[:4]
     assert "O-Switcher status" in status and "fake2" in status and "pools:" in status, status
     rows = {line.split()[0]: line for line in doctor.splitlines() if line.strip()}
     assert "OK" in rows["opencode"] and "1.18.33" in rows["opencode"], doctor  # asked by the shim
     assert "OK" in rows["watchers"] and "OK" in rows["config"] and "OK" in rows["shim"], doctor
     assert pause == "Not done: no target named 'nope'; targets: fake, fake2", pause
+    assert reload.startswith("config reloaded from ") and "no target changed; 2 target(s)." in reload, reload
     for key in KEYS.values():
         assert key not in status + doctor
     audited = [(e["via"], e["command"], e["ok"]) for e in bridge_events(box, "operator_command")]
-    assert audited == [("tool", "status", True), ("tool", "doctor", True), ("tool", "pause", False)], audited
+    # OpenCode may run the four calls concurrently: their order in the log is not fixed.
+    assert sorted(audited) == sorted([("tool", "status", True), ("tool", "doctor", True), ("tool", "pause", False),
+                                      ("tool", "reload", True)]), audited
 
 
 def test_pause_and_reload_from_a_shell_reach_the_running_bridge(oc, fake_provider: FakeProvider):
