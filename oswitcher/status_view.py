@@ -231,5 +231,5 @@ def render_status(view: StatusView, *, session_id: str | None = None) -> str:
              for f in view.recent_failovers[-5:]],
         ))
     else:
-        parts.append("last failovers: none" + (" in this bridge" if view.source == "bridge" else " known to a shell (see the log)"))
+        parts.append("last failovers: none" + (" in this bridge" if view.source == "bridge" else " in the log"))
     return "\n\n".join(parts)

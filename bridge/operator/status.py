@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from bridge.runtime import BridgeRuntime
     from bridge.store import StateStore
 
-__all__ = ["bridge_status", "store_status", "stored_pins"]
+__all__ = ["bridge_status", "failovers_from_log", "store_status", "stored_pins"]
+
+#: How much of the end of the log a shell reads for the last failovers.
+_LOG_TAIL_BYTES = 512 * 1024
 
 
 def _cooldowns(rows: list[CooldownRow]) -> dict[tuple[str | None, str | None], CooldownInfo]:
@@ -44,6 +47,31 @@ def stored_pins(store: StateStore) -> dict[str, Pin]:
         session: Pin(target_id=p.target_id, profile_id=p.profile_id, label=p.label)
         for session, p in store.pins().items()
     }
+
+
+def failovers_from_log(path: Path, *, limit: int = 5) -> list[dict[str, object]]:
+    """The last ``failover_start`` events of the bridges' log (a shell has no bridge to ask)."""
+    import json
+    from datetime import datetime
+
+    try:
+        with open(path, "rb") as log:
+            log.seek(max(0, log.seek(0, 2) - _LOG_TAIL_BYTES))
+            lines = log.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return []
+    found: list[dict[str, object]] = []
+    for line in lines:
+        if '"failover_start"' not in line:
+            continue
+        try:
+            event = json.loads(line)
+            at = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # the first line of the tail may be cut
+        if event.get("event") == "failover_start":
+            found.append({**event, "at_ms": int(at.timestamp() * 1000)})
+    return found[-limit:]
 
 
 def bridge_status(runtime: BridgeRuntime) -> StatusView:
@@ -82,8 +110,10 @@ def bridge_status(runtime: BridgeRuntime) -> StatusView:
 
 
 def store_status(store: StateStore, directory: Path, env: Mapping[str, str] | None = None, *, now_ms: int) -> StatusView:
-    """The view a shell can build: the config of ``directory`` joined with the state store."""
+    """The view a shell can build: the config of ``directory`` joined with the state store (and
+    the last failovers from the log)."""
     from bridge.config_files import load_config
+    from bridge.logs import default_log_path
     from oswitcher.config_check import ConfigError
 
     env = os.environ if env is None else env
@@ -113,4 +143,5 @@ def store_status(store: StateStore, directory: Path, env: Mapping[str, str] | No
         draining=frozenset(t for t, f in flags.items() if f.draining),
         dead={p.id: p.status_reason or "marked dead" for p in profiles if p.status == "dead"},
         pins=stored_pins(store),
+        recent_failovers=failovers_from_log(default_log_path(dict(env))),
     )

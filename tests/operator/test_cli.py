@@ -131,3 +131,13 @@ def test_doctor_warns_about_a_pool_with_a_single_key(box):
     assert verdict["state store"] == "ok"
     single = [name for name, d in detail.items() if "a single key for solo" in d]
     assert single and verdict[single[0]] == "warn"
+
+
+def test_status_from_a_shell_shows_the_last_failovers_from_the_bridges_log(box):
+    log = Path(box["XDG_STATE_HOME"]) / "o-switcher" / "bridge.log"
+    log.parent.mkdir(parents=True)
+    event = {"event": "failover_start", "timestamp": "2026-11-28T19:59:57.760741Z", "from_target": "fake",
+             "from_profile": "fake-1", "to_target": "solo", "to_profile": "solo-1", "error_class": "RateLimited"}
+    log.write_text('cut line"failover_start"\n' + json.dumps(event) + "\n")
+    done = cli(box, "status")
+    assert "19:59:57 UTC  fake (fake-1)  solo (solo-1)  RateLimited" in done.stdout, done.stdout
