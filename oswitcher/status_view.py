@@ -54,7 +54,7 @@ class TargetStatus(msgspec.Struct, frozen=True, kw_only=True):
     target_id: str
     provider_id: str
     pool_id: str
-    state: str  # ok | paused | draining | disabled
+    state: str  # ok | paused | draining | drained (draining, nothing in flight) | disabled
     circuit: str  # closed | open | half_open | unknown
     circuit_until_ms: int | None = None
     health: float | None = None
@@ -139,6 +139,8 @@ def build_status(
         state = "disabled" if not target.enabled else (
             "paused" if tid in paused else "draining" if tid in draining else "ok"
         )
+        if state == "draining" and in_flight is not None and in_flight.get(tid, 0) == 0:
+            state = "drained"  # nothing left in flight: safe to take out
         circuit, circuit_until = circuits.get(tid, ("closed", None))
         rows.append(
             TargetStatus(

@@ -36,7 +36,7 @@ def test_pause_then_status_then_resume_all(runtime):
     assert call(runtime, "switcher-pause", target="fake").startswith("paused fake")
     assert call(runtime, "switcher-drain", target="fake2").startswith("draining fake2")
     status = call(runtime, "switcher-status")
-    assert "paused" in status and "draining" in status
+    assert "paused" in status and "drained" in status  # draining, and nothing in flight
     out = call(runtime, "switcher-resume", target="")
     assert "resumed fake:" in out and "resumed fake2:" in out
     assert call(runtime, "switcher-resume", target="") == "No target is paused or draining."

@@ -114,3 +114,9 @@ def test_doctor_warns_on_single_key_pools_and_sums_up_by_the_worst():
     assert version_check("opencode", "1.2.3", expected="1.18.33").verdict == "warn"
     assert version_check("opencode", "1.18.33", expected="1.18.33").verdict == "ok"
     assert "Something needs fixing." in render_doctor([Check(name="config", verdict="fail", detail="bad")])
+
+
+def test_a_draining_target_shows_drained_once_nothing_is_in_flight():
+    states = {t.target_id: t.state for t in view(draining=frozenset({"a", "b"})).targets}
+    assert states == {"a": "draining", "b": "drained"}  # a has 2 in flight
+    assert {t.state for t in view(draining=frozenset({"a"}), in_flight=None).targets} == {"draining", "ok"}
