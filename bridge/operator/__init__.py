@@ -20,7 +20,7 @@ __all__ = ["OperatorSync", "attach", "operator_tools"]
 
 def attach(runtime: BridgeRuntime) -> OperatorSync:
     """Hook the operator's store requests into the runtime's failover service; returns the poller."""
-    sync = OperatorSync(runtime)
+    sync = OperatorSync(runtime=runtime)
     if runtime.failover is not None:
         runtime.failover.before_sync = sync.before_sync
     return sync

@@ -49,7 +49,7 @@ def describe_reload(result: object) -> str:
 class OperatorSync:
     """The bridge's side of the operator surface: resets and pins from the store, reload requests."""
 
-    def __init__(self, runtime: BridgeRuntime) -> None:
+    def __init__(self, *, runtime: BridgeRuntime) -> None:
         self._runtime = runtime
         self._applied: dict[tuple[str, str], int] = {}
         self._reloads_seen: int | None = None

@@ -135,7 +135,7 @@ class _Tools:
         directory = Path(info.directory) if info is not None and info.directory else Path(os.getcwd())
         checks = doctor_checks(
             env=self._runtime.env, directory=directory, status=bridge_status(self._runtime), runtime=self._runtime,
-            opencode_version=_arg(params, "opencodeVersion") or params.opencode_version,
+            opencode_version=params.opencode_version,
         )
         self._operator.audit("doctor", ok=True, message=overall(checks), session_id=params.session_id)
         return ToolCallResult(output=render_doctor(checks), title="switcher doctor")
