@@ -200,10 +200,11 @@ def render_status(view: StatusView, *, session_id: str | None = None) -> str:
     if not view.targets:
         parts.append("No targets: add a provider to opencode.json.")
         return "\n\n".join(parts)
+    # Pools are listed below with their members: pool ids hold URLs, too wide for this table.
     parts.append(render_table(
-        ("target", "pool", "state", "health", "circuit", "cooldown", "in flight", "profile in use"),
+        ("target", "state", "health", "circuit", "cooldown", "in flight", "profile in use"),
         [
-            (r.target_id, r.pool_id, r.state, "-" if r.health is None else f"{r.health:.2f}", _circuit_cell(r, now),
+            (r.target_id, r.state, "-" if r.health is None else f"{r.health:.2f}", _circuit_cell(r, now),
              _cooldown_cell(r.cooldown, now), "-" if r.in_flight is None else str(r.in_flight),
              r.profile_in_use or "none usable")
             for r in view.targets
