@@ -70,6 +70,8 @@ class OperatorSync:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Reload the config whenever a shell asked for it, until ``stop``."""
+        import sqlite3  # here, not at the top: the bridge answers ``initialize`` before loading it
+
         store = self._runtime.store
         self._reloads_seen = store.reload_requests()
         while not stop.is_set():
@@ -79,7 +81,11 @@ class OperatorSync:
                 pass
             if stop.is_set():
                 return
-            requested = store.reload_requests()
+            try:
+                requested = store.reload_requests()
+            except sqlite3.Error as exc:  # a busy or damaged store must not end the polling
+                _log.warning("operator_poll_failed", error=str(exc))
+                continue
             if requested == self._reloads_seen or self._runtime.watcher is None:
                 continue
             self._reloads_seen = requested
