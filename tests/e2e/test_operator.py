@@ -7,6 +7,7 @@ What counts is what the fake provider received (which key), and what the user sa
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -119,3 +120,23 @@ def test_switcher_use_pins_this_session_then_the_switcher_command_shows_status(o
     assert "switcher-status" in str(template["content"]), template
     assert "O-Switcher status" in tool_outputs(fake_provider)[-1]
     assert "this session now uses fake2" in tool_outputs(fake_provider)[0]
+
+
+def test_status_shows_a_cooldown_until_when_and_why_and_the_failover(oc, fake_provider: FakeProvider):
+    from ..fake_provider import rate_limited
+
+    fake_provider.set_behaviour(KEYS["fake"], rate_limited(retry_after=600))
+    box = oc(config=pooled_config(fake_provider.base_url, KEYS), plugins=installed_shim())
+
+    result = box.run("CALL_TOOL:switcher-status:{}")
+
+    assert result.returncode == 0, result.explain()
+    [status] = tool_outputs(fake_provider)
+    keys_out = status.split("keys out:")[1].split("pools:")[0]
+    # Retry-After 600 s (plus the cooldown's jitter), from the server's hint.
+    assert "fake-1" in keys_out and re.search(r"until \d\d:\d\d:\d\d UTC \(in 1[0-2]m\) RateLimited, hint", keys_out), status
+    assert "none usable" in next(line for line in status.splitlines() if line.startswith("fake ")), status
+    assert "fake2-1 sk-" in next(line for line in status.splitlines() if line.startswith("fake2 ")), status
+    failovers = status.split("last failovers:")[1]
+    assert "fake (fake-1)  fake2 (fake2-1)  RateLimited" in failovers, status
+    assert KEYS["fake"] not in status
