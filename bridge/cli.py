@@ -22,6 +22,10 @@ _COMMANDS = (
     "bridge",
     "config",
     "profiles",
+    "status",
+    "operator",
+    "reload",
+    "doctor",
     "classify",
     "demo",
 )

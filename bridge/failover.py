@@ -39,6 +39,8 @@ from oswitcher.config import SwitcherConfig
 from oswitcher.error_input import lower_headers
 from oswitcher.events import CircuitStateChange, CooldownSet, Event, KeyMarkedDead
 from oswitcher.give_up import GIVE_UP_STATUS, OutTarget, give_up_body, give_up_message
+from oswitcher.operator_text import all_paused_message
+from oswitcher.pins import Pin, pin_for, pinned_choice
 from oswitcher.policy import Exclusion, SelectionRecord
 from oswitcher.routing import RoutingTable, auth_headers, rewrite_url, strip_auth_headers
 from oswitcher.shared_state import StoredCooldown, from_store, merge, to_store
@@ -100,6 +102,11 @@ class FailoverService:
         self._header_choices: dict[str, tuple[str, str]] = {}
         self._seen_version: int | None = None
         self.recent_failovers: list[dict[str, Any]] = []
+        # Operator hooks, set by bridge.operator (issue 6). ``pins``: session id (or "*") → the
+        # target or profile the user pinned, tried first in ``_next``. ``before_sync``: applies
+        # operator requests found in the store (resets, pins) whenever the store changed.
+        self.pins: dict[str, Pin] = {}
+        self.before_sync: Callable[[StateStore, Engine], None] | None = None
 
     # Configuration
 
@@ -256,10 +263,11 @@ class FailoverService:
         allowed = self.routing.same_format(flight.origin) - flight.excluded
         if flight.only_target is not None:
             allowed &= {flight.only_target}
-        # The provider OpenCode chose comes first whenever it can serve: O-Switcher moves a
-        # request only on evidence, and goes back to the user's choice once it recovers.
-        record = None
-        if flight.origin in allowed:
+        # A pin the user set (switcher-use) comes first, then the provider OpenCode chose, whenever
+        # it can serve: O-Switcher moves a request only on evidence, and goes back to the user's
+        # choice once it recovers.
+        record = self._select_pinned(flight, allowed)
+        if (record is None or record.selected is None) and flight.origin in allowed:
             record = self._select(flight, {flight.origin})
         if record is None or record.selected is None:
             record = self._select(flight, allowed)
@@ -275,6 +283,10 @@ class FailoverService:
                 flight.tried.clear()
                 _log.info("request_waiting", request_id=flight.request_id, wait_ms=wait)
                 return FetchPlan(action="wait", delay_ms=delay_ms + wait)
+            # Every target this request may use held back by the operator: say so (issue 6).
+            held = self.engine.snapshot()
+            if self.routing.same_format(flight.origin) <= (held.paused | held.draining):
+                return self._give_up(flight, record, reason="all_paused")
             return self._give_up(flight, record, reason="nothing_usable")
         target_id, key_id = chosen.target_id, chosen.key_id or ""
         previous = flight.history[-1] if flight.history else None
@@ -284,14 +296,27 @@ class FailoverService:
         flight.current = (target_id, key_id, flight.attempt, now)
         return self._send_plan(flight, target_id, key_id, delay_ms)
 
+    def _select_pinned(self, flight: _Flight, allowed: frozenset[str]) -> SelectionRecord | None:
+        # The user's pin goes first when it can serve; otherwise selection goes on as usual.
+        pin = pin_for(self.pins, flight.session_id)
+        if pin is None:
+            return None
+        targets, other_keys = pinned_choice(pin, self.routing.targets, allowed)
+        return self._select(flight, targets, also_tried=other_keys) if targets else None
+
     def _select(
-        self, flight: _Flight, allowed: set[str] | frozenset[str], *, tried: frozenset[tuple[str, str]] | None = None
+        self,
+        flight: _Flight,
+        allowed: set[str] | frozenset[str],
+        *,
+        tried: frozenset[tuple[str, str]] | None = None,
+        also_tried: frozenset[tuple[str, str]] = frozenset(),
     ) -> SelectionRecord:
         return self.engine.select(
             Request(
                 request_id=flight.request_id,
                 model=flight.model if not self._config.allow_model_change else None,
-                tried=frozenset(flight.tried) if tried is None else tried,
+                tried=(frozenset(flight.tried) if tried is None else tried) | also_tried,
                 exclude_targets=frozenset(self.routing.routes) - allowed,
             )
         )
@@ -344,9 +369,12 @@ class FailoverService:
         self._flights.pop(flight.request_id, None)
         out = self._out_targets(flight)
         message = give_up_message(out, now_ms=now, max_wait_ms=self._config.max_wait_ms, model=flight.model)
+        toast = "O-Switcher gave up on a request: every usable key and provider is out. See the message."
+        if reason == "all_paused":
+            message = all_paused_message(sorted(self.routing.same_format(flight.origin)))
+            toast = "O-Switcher refused a request: every provider it may use is paused. See the message."
         self._summary(flight, "failure", reason=reason)
-        self._toast("O-Switcher gave up on a request: every usable key and provider is out. See the message.",
-                    variant="error")
+        self._toast(toast, variant="error")
         return FetchPlan(action="fail", status=GIVE_UP_STATUS, body=give_up_body(message).decode())
 
     def _out_targets(self, flight: _Flight) -> list[OutTarget]:
@@ -441,12 +469,18 @@ class FailoverService:
         except UnknownProfile:
             pass
 
+    def sync_shared_state(self) -> None:
+        """Merge the store into the engine now (the operator's status wants the latest)."""
+        self._sync_shared_state()
+
     def _sync_shared_state(self) -> None:
         """Merge what other bridges (and the command line) wrote to the store since last time."""
         store = self._store()
         version = store.data_version()
         if version == self._seen_version:
             return
+        if self.before_sync is not None:
+            self.before_sync(store, self.engine)
         now = self._clock()
         rows = [
             row

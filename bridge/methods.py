@@ -7,9 +7,11 @@ between the wire and it.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -29,9 +31,9 @@ from bridge.protocol import (
     ToolCallParams,
     ToolCallResult,
 )
+from bridge.operator import operator_tools
 from bridge.rpc import Method, MethodTable
 from bridge.runtime import BridgeRuntime
-from oswitcher.profile_table import render_profiles_table
 
 __all__ = ["WANTED_EVENTS", "BridgeMethods"]
 
@@ -48,9 +50,8 @@ class BridgeMethods:
         self._runtime = runtime
         self._log_path = log_path
         self._on_shutdown = on_shutdown
-        self._tools: dict[str, Callable[[ToolCallParams], ToolCallResult]] = {
-            "profiles-list": self._profiles_list,
-        }
+        # profiles-list and the operator's tools (issue 6): bridge/operator/tools.py
+        self._tools: dict[str, Callable[[ToolCallParams], Any]] = operator_tools(runtime)
 
     def table(self) -> MethodTable:
         """The method table for :class:`bridge.rpc.RpcConnection`."""
@@ -74,6 +75,7 @@ class BridgeMethods:
             directory=params.directory,
             worktree=params.worktree,
         )
+        self._runtime.client_info = params
         self._runtime.start(params.directory, params.worktree)
         return InitializeResult(
             bridge_version=__version__,
@@ -117,16 +119,13 @@ class BridgeMethods:
         if self._runtime.failover is not None:
             self._runtime.failover.on_session_event(params.type, params.properties)
 
-    def tool_call(self, params: ToolCallParams) -> ToolCallResult:
+    async def tool_call(self, params: ToolCallParams) -> ToolCallResult:
         tool = self._tools.get(params.name)
         _log.info("tool_call", tool=params.name, session_id=params.session_id, known=tool is not None)
         if tool is None:
             return ToolCallResult(output=f"O-Switcher has no tool named {params.name!r}.", title="unknown tool")
-        return tool(params)
-
-    def _profiles_list(self, params: ToolCallParams) -> ToolCallResult:
-        profiles = self._runtime.store.list_profiles()
-        return ToolCallResult(output=render_profiles_table(profiles, self._runtime.clock()), title="profiles")
+        result = tool(params)
+        return await result if inspect.isawaitable(result) else result
 
 
 def _chat_fields(params: ChatInput) -> dict[str, str | None]:

@@ -111,6 +111,8 @@ class ToolCallParams(_Message):
     args: dict[str, Any] = {}
     session_id: str | None = None
     agent: str | None = None
+    #: OpenCode's version, when the shim could ask it (``switcher-doctor`` reports it).
+    opencode_version: str | None = None
 
 
 class ToolCallResult(_Message):

@@ -20,6 +20,7 @@ from bridge.protocol import Toast
 
 if TYPE_CHECKING:
     from bridge.failover import FailoverService
+    from bridge.protocol import InitializeParams
     from bridge.store import StateStore
     from bridge.watcher import ConfigWatcher
     from oswitcher.config_check import ConfigSnapshot
@@ -55,6 +56,8 @@ class BridgeRuntime:
         self.watcher: ConfigWatcher | None = None
         #: Created at ``initialize``; until then (and without a config) requests pass unchanged.
         self.failover: FailoverService | None = None
+        #: What the shim said at ``initialize`` (its version, the project directory), for doctor.
+        self.client_info: InitializeParams | None = None
 
     @property
     def store(self) -> StateStore:
@@ -64,6 +67,11 @@ class BridgeRuntime:
 
             self._store = StateStore(default_db_path(self._env))
         return self._store
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment the bridge was started with (OpenCode's)."""
+        return self._env
 
     @property
     def config(self) -> ConfigSnapshot | None:
@@ -106,6 +114,9 @@ class BridgeRuntime:
             on_auth=profiles.on_auth,
         )
         self._spawn(self._keep_going("config_watch", self.watcher.run(self._stop)))
+        from bridge.operator import attach
+
+        self._spawn(self._keep_going("operator_sync", attach(self).run(self._stop)))
 
     async def _keep_going(self, name: str, work: Awaitable[None]) -> None:
         # A bug in a background task is logged, never allowed to take the bridge (and with it

@@ -30,7 +30,7 @@ import msgspec
 
 from oswitcher.profiles import Credential, Profile, plan_upsert
 
-__all__ = ["Cooldown", "OperatorFlags", "StateStore", "UnknownProfile", "default_db_path"]
+__all__ = ["Cooldown", "OperatorFlags", "StateStore", "StoredPin", "UnknownProfile", "default_db_path"]
 
 Scope = Literal["target", "profile"]
 
@@ -78,6 +78,24 @@ _MIGRATIONS: tuple[str, ...] = (
         updated_ms INTEGER NOT NULL
     );
     """,
+    # 2: the operator surface (bridge/operator/): per-session pins, resets and reload requests
+    # that running bridges pick up at their next sync.
+    """
+    CREATE TABLE pins (
+        session_id TEXT PRIMARY KEY,
+        target_id TEXT,
+        profile_id TEXT,
+        label TEXT NOT NULL,
+        set_ms INTEGER NOT NULL
+    );
+    CREATE TABLE operator_resets (
+        scope TEXT NOT NULL CHECK (scope IN ('target', 'profile')),
+        scope_id TEXT NOT NULL,
+        requested_ms INTEGER NOT NULL,
+        PRIMARY KEY (scope, scope_id)
+    );
+    INSERT INTO meta (key, value) VALUES ('reload_requests', 0);
+    """,
 )
 
 
@@ -107,6 +125,16 @@ class OperatorFlags(msgspec.Struct, frozen=True, kw_only=True):
     draining: bool = False
     pinned: bool = False
     updated_ms: int = 0
+
+
+class StoredPin(msgspec.Struct, frozen=True, kw_only=True):
+    """A session's pin (``session_id`` ``*``: every session): a target or a profile."""
+
+    session_id: str
+    target_id: str | None
+    profile_id: str | None
+    label: str
+    set_ms: int
 
 
 def default_db_path(env: Mapping[str, str]) -> Path:
@@ -196,6 +224,10 @@ class StateStore:
     def schema_version(self) -> int:
         """The schema's ``user_version`` (the number of migrations applied)."""
         return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def quick_check(self) -> str:
+        """SQLite's ``PRAGMA quick_check``: ``ok``, or what is damaged."""
+        return self._conn.execute("PRAGMA quick_check").fetchone()[0]
 
     def data_version(self) -> int:
         """A counter bumped by every write of any process: poll it to notice changes."""
@@ -335,3 +367,67 @@ class StateStore:
             t: OperatorFlags(target_id=t, paused=bool(p), draining=bool(d), pinned=bool(n), updated_ms=u)
             for t, p, d, n, u in rows
         }
+
+    # The operator surface: resets, pins, reload requests (see bridge/operator/)
+
+    def reset_target(self, target_id: str, now_ms: int) -> None:
+        """Forget a target's cooldowns (its own and its keys' there) and circuit; ask bridges to do the same."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM cooldowns WHERE scope = 'target' AND scope_id = ?", (target_id,))
+            conn.execute("DELETE FROM cooldowns WHERE scope = 'profile' AND scope_id LIKE ?", (f"%@{target_id}",))
+            conn.execute("DELETE FROM circuits WHERE target_id = ?", (target_id,))
+            self._request_reset(conn, "target", target_id, now_ms)
+
+    def revive_profile(self, profile_id: str, now_ms: int) -> None:
+        """The user fixed a key: active again, no cooldowns; bridges revive it. Raises ``UnknownProfile``."""
+        with self._write() as conn:
+            changed = conn.execute(
+                "UPDATE profiles SET status = 'active', status_reason = NULL WHERE id = ?", (profile_id,)
+            ).rowcount
+            if changed == 0:
+                raise UnknownProfile(profile_id)
+            conn.execute("DELETE FROM cooldowns WHERE scope = 'profile' AND (scope_id = ? OR scope_id LIKE ?)",
+                         (profile_id, f"{profile_id}@%"))
+            self._request_reset(conn, "profile", profile_id, now_ms)
+
+    @staticmethod
+    def _request_reset(conn: sqlite3.Connection, scope: str, scope_id: str, now_ms: int) -> None:
+        conn.execute(
+            "INSERT INTO operator_resets (scope, scope_id, requested_ms) VALUES (?,?,?) ON CONFLICT (scope, scope_id)"
+            " DO UPDATE SET requested_ms = MAX(excluded.requested_ms, operator_resets.requested_ms + 1)",
+            (scope, scope_id, now_ms),
+        )
+
+    def operator_resets(self) -> dict[tuple[str, str], int]:
+        """Every reset ever asked for: (scope, id) → when (a bridge applies each one it has not yet)."""
+        rows = self._conn.execute("SELECT scope, scope_id, requested_ms FROM operator_resets")
+        return {(s, i): r for s, i, r in rows}
+
+    def set_pin(self, pin: StoredPin) -> None:
+        """Pin a session (or ``*``) to a target or profile, replacing its earlier pin."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO pins (session_id, target_id, profile_id, label, set_ms) VALUES (?,?,?,?,?)",
+                (pin.session_id, pin.target_id, pin.profile_id, pin.label, pin.set_ms),
+            )
+
+    def clear_pin(self, session_id: str) -> bool:
+        """Remove a session's pin; returns whether there was one."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM pins WHERE session_id = ?", (session_id,)).rowcount > 0
+
+    def pins(self) -> dict[str, StoredPin]:
+        """Every pin, by session id."""
+        rows = self._conn.execute("SELECT session_id, target_id, profile_id, label, set_ms FROM pins")
+        return {s: StoredPin(session_id=s, target_id=t, profile_id=p, label=lb, set_ms=m) for s, t, p, lb, m in rows}
+
+    def request_reload(self) -> int:
+        """Ask every running bridge to re-read its config now; returns the new request number."""
+        with self._write() as conn:
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'reload_requests'")
+            return conn.execute("SELECT value FROM meta WHERE key = 'reload_requests'").fetchone()[0]
+
+    def reload_requests(self) -> int:
+        """How many reloads were ever requested (a bridge reloads when this grows)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'reload_requests'").fetchone()
+        return row[0] if row else 0

@@ -309,14 +309,36 @@ function failoverFetch(client, providerId, inner) {
   };
 }
 
+function opencodeVersion() {
+  const binary = process.execPath || "";
+  if (!path.basename(binary).startsWith("opencode")) return Promise.resolve(undefined);
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(binary), "..", "package.json"), "utf8"));
+    if (pkg.name === "opencode-ai" && typeof pkg.version === "string") return Promise.resolve(pkg.version);
+  } catch {}
+  return new Promise((resolve) => {
+    try {
+      const child = spawn(binary, ["--version"], { stdio: ["ignore", "pipe", "ignore"] });
+      let out = "";
+      const timer = setTimeout(() => { child.kill(); resolve(undefined); }, 5000);
+      child.stdout.on("data", (chunk) => { out += chunk; });
+      child.on("error", () => { clearTimeout(timer); resolve(undefined); });
+      child.on("close", () => { clearTimeout(timer); resolve(out.trim() || undefined); });
+    } catch {
+      resolve(undefined);
+    }
+  });
+}
+
 function tool(client, name, description, args = {}) {
   return {
     description,
     args,
     async execute(toolArgs, ctx) {
+      const opencodeVersion = name === "switcher-doctor" ? await client.opencodeVersion?.() : undefined;
       const result = await client.request(
         "tool/call",
-        { name, args: toolArgs ?? {}, sessionId: ctx?.sessionID, agent: ctx?.agent },
+        { name, args: toolArgs ?? {}, sessionId: ctx?.sessionID, agent: ctx?.agent, opencodeVersion },
         client.settings.toolTimeoutMs,
       );
       if (!result) return `O-Switcher's bridge did not answer; its log is ${logPaths(client.env).log}`;
@@ -373,6 +395,17 @@ export const OSwitcher = async (input, options) => {
     },
   });
   client.start();
+  // OpenCode's version, for switcher-doctor, found once and only when asked: the plugin API does
+  // not say it. The binary is process.execPath; an npm install has its package.json beside it,
+  // any other install answers `--version` (about a second, so never on a hook's path).
+  let versionAsked = null;
+  client.opencodeVersion = () => {
+    versionAsked ??= opencodeVersion();
+    return versionAsked;
+  };
+  // Every arg of a plugin tool is required in OpenCode, so each tool takes at most one string.
+  const target = (what) => ({ target: { type: "string", description: what } });
+  const name = (what) => ({ name: { type: "string", description: what } });
 
   return {
     async config(config) {
@@ -408,7 +441,16 @@ export const OSwitcher = async (input, options) => {
       if (event && wanted.has(event.type)) client.notify("event", { type: event.type, properties: event.properties ?? {}, id: event.id });
     },
     tool: {
-      "profiles-list": tool(client, "profiles-list", "List every API key profile O-Switcher knows (keys masked): provider, label, status, last use."),
+      "profiles-list": tool(client, "profiles-list", "List every API key profile O-Switcher knows (keys masked): provider, label, status, last use, uses, last error, what holds it now."),
+      "switcher-status": tool(client, "switcher-status", "Show O-Switcher's status: every target and pool with health, circuit, cooldown (until when, why), requests in flight, the key in use, pins, and the last failovers. Show the output to the user verbatim."),
+      "switcher-pause": tool(client, "switcher-pause", "Pause an O-Switcher target: it gets no new requests until resumed (in every OpenCode window).", target("the target id to pause (see switcher-status)")),
+      "switcher-resume": tool(client, "switcher-resume", "Resume a paused or draining O-Switcher target.", target("the target id to resume; \"\" resumes every paused or draining target")),
+      "switcher-drain": tool(client, "switcher-drain", "Drain an O-Switcher target: no new requests; the ones in flight finish.", target("the target id to drain")),
+      "switcher-reset": tool(client, "switcher-reset", "Reset an O-Switcher target (close its circuit, end its cooldowns), or revive a key marked dead after the user fixed it.", name("a target id, or a profile's label or id (see profiles-list)")),
+      "switcher-use": tool(client, "switcher-use", "Pin this session to one O-Switcher target or profile (key): it is used whenever it can serve.", name("a target id, or a profile's label or id")),
+      "switcher-unpin": tool(client, "switcher-unpin", "Remove this session's pin: O-Switcher chooses the target and key again."),
+      "switcher-reload": tool(client, "switcher-reload", "Re-read O-Switcher's config now and report what changed (or the error, with its path)."),
+      "switcher-doctor": tool(client, "switcher-doctor", "Check O-Switcher's setup: versions, config files and their validity, auth.json, the state store, the log, watchers, pools with a single key. Show the output verbatim."),
     },
     async dispose() {
       client.close();

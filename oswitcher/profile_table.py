@@ -4,7 +4,7 @@ Keys are masked with their fingerprint; times are shown relative to ``now_ms`` (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from oswitcher.profiles import Profile
 from oswitcher.secrets import describe_secret
@@ -42,12 +42,16 @@ def profile_row(profile: Profile, now_ms: int) -> tuple[str, ...]:
     )
 
 
-def render_profiles_table(profiles: Sequence[Profile], now_ms: int) -> str:
-    """An aligned plain-text table of ``profiles``, or a sentence when there are none."""
+def render_profiles_table(profiles: Sequence[Profile], now_ms: int, *, notes: Mapping[str, str] | None = None) -> str:
+    """An aligned plain-text table of ``profiles``, or a sentence when there are none.
+
+    ``notes`` (profile id → text) adds a last column, ``now``: what holds a key right now
+    (a cooldown and until when, a pin), as only a running bridge knows it."""
     if not profiles:
         return "No profiles yet: log in with `opencode auth login` or add an apiKey to a provider."
-    rows = [_HEADERS, *(profile_row(p, now_ms) for p in profiles)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
+    headers = _HEADERS + (("now",) if notes is not None else ())
+    rows = [headers, *(profile_row(p, now_ms) + ((notes.get(p.id, "-"),) if notes is not None else ()) for p in profiles)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

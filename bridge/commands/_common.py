@@ -8,7 +8,7 @@ import time
 
 import structlog
 
-__all__ = ["now_ms", "quiet_logs"]
+__all__ = ["audit_to_bridge_log", "now_ms", "quiet_logs"]
 
 
 def now_ms() -> int:
@@ -23,3 +23,12 @@ def quiet_logs() -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
     )
+
+
+def audit_to_bridge_log() -> None:
+    """Log to the bridges' own log file, so an operator action from a shell is in the same audit trail."""
+    import os
+
+    from bridge.logs import configure_logging, default_log_path, open_log
+
+    configure_logging(open_log(default_log_path(os.environ)))

@@ -1,8 +1,8 @@
-"""``o-switcher install``: put the shim where OpenCode loads plugins from.
+"""``o-switcher install``: put the shim where OpenCode loads plugins from, and the ``/switcher`` command.
 
-OpenCode loads every ``plugins/*.js`` of its config dirs, so installing is writing one file:
-globally into ``$XDG_CONFIG_HOME/opencode/plugins/`` (``~/.config/opencode/plugins/``), or for
-one project into ``DIR/.opencode/plugins/``. The copy records the absolute command that starts
+OpenCode loads every ``plugins/*.js`` and ``commands/*.md`` of its config dirs, so installing is
+writing two files: globally into ``$XDG_CONFIG_HOME/opencode/`` (``~/.config/opencode/``), or for
+one project into ``DIR/.opencode/``. The copy records the absolute command that starts
 *this* bridge (this Python, ``-m bridge``), so OpenCode finds it whatever its PATH is.
 Installing twice changes nothing; ``--print`` shows what would be done and does nothing.
 """
@@ -16,10 +16,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["install_plan", "register", "render_shim", "shim_source"]
+__all__ = ["command_dir", "command_source", "install_plan", "register", "render_shim", "shim_source"]
 
 SHIM_NAME = "o-switcher.js"
+#: The ``/switcher`` command: OpenCode 1.18.33 reads ``{command,commands}/**/*.md`` of each config dir.
+COMMAND_NAME = "switcher.md"
 _MARKER = "O-Switcher's OpenCode plugin"
+_COMMAND_MARKER = "description: O-Switcher status"
 _PLACEHOLDER = "const INSTALLED_BRIDGE_CMD = null;"
 
 
@@ -34,14 +37,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run)
 
 
-def shim_source() -> str:
-    """The shim's source: from the checkout when running from one, else from the installed package."""
-    checkout = Path(__file__).resolve().parents[2] / "js-shim" / SHIM_NAME
+def _shipped(name: str) -> str:
+    checkout = Path(__file__).resolve().parents[2] / "js-shim" / name
     if checkout.is_file():
         return checkout.read_text(encoding="utf-8")
     from importlib.resources import files
 
-    return files("bridge.js_shim").joinpath(SHIM_NAME).read_text(encoding="utf-8")
+    return files("bridge.js_shim").joinpath(name).read_text(encoding="utf-8")
+
+
+def shim_source() -> str:
+    """The shim's source: from the checkout when running from one, else from the installed package."""
+    return _shipped(SHIM_NAME)
+
+
+def command_source() -> str:
+    """The ``/switcher`` command file (a prompt template asking for the ``switcher-status`` tool)."""
+    return _shipped(COMMAND_NAME)
 
 
 def render_shim(source: str, bridge_cmd: list[str]) -> str:
@@ -59,10 +71,20 @@ def plugin_dir(project: Path | None, env: dict[str, str] | os._Environ[str] = os
     return Path(config) / "opencode" / "plugins"
 
 
+def command_dir(project: Path | None, env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    """Where OpenCode looks for command files, beside ``plugins/``."""
+    return plugin_dir(project, env).parent / "commands"
+
+
 def install_plan(project: Path | None) -> tuple[Path, str]:
-    """The file to write and its content."""
+    """The shim file to write and its content."""
     bridge_cmd = [sys.executable, "-m", "bridge"]
     return plugin_dir(project) / SHIM_NAME, render_shim(shim_source(), bridge_cmd)
+
+
+def _plan(project: Path | None) -> list[tuple[Path, str, str]]:
+    shim, content = install_plan(project)
+    return [(shim, content, _MARKER), (command_dir(project) / COMMAND_NAME, command_source(), _COMMAND_MARKER)]
 
 
 def _write_atomically(path: Path, content: str) -> None:
@@ -84,18 +106,22 @@ def _run(args: argparse.Namespace) -> int:
     if args.project is not None and not args.project.is_dir():
         print(f"o-switcher install: --project {args.project}: no such directory", file=sys.stderr)
         return 2
-    target, content = install_plan(args.project)
-    existing = target.read_text(encoding="utf-8") if target.is_file() else None
-    if existing is not None and _MARKER not in existing:
-        print(f"o-switcher install: {target} exists and is not O-Switcher's shim; not touching it", file=sys.stderr)
-        return 1
-    if existing == content:
-        print(f"O-Switcher is already installed: {target}")
+    plan = _plan(args.project)
+    existing = {path: path.read_text(encoding="utf-8") if path.is_file() else None for path, _, _ in plan}
+    for (path, _, marker), what in zip(plan, ("shim", "command")):
+        if existing[path] is not None and marker not in existing[path]:
+            print(f"o-switcher install: {path} exists and is not O-Switcher's {what}; not touching it", file=sys.stderr)
+            return 1
+    if all(existing[path] == content for path, content, _ in plan):
+        print(f"O-Switcher is already installed: {', '.join(str(path) for path, _, _ in plan)}")
         return 0
-    verb = "would write" if args.dry_run else ("updated" if existing else "installed")
-    if not args.dry_run:
-        _write_atomically(target, content)
-    print(f"{verb} {target}")
+    for path, content, _ in plan:
+        if existing[path] == content:
+            continue
+        verb = "would write" if args.dry_run else ("updated" if existing[path] else "installed")
+        if not args.dry_run:
+            _write_atomically(path, content)
+        print(f"{verb} {path}")
     print(f"  bridge command: {sys.executable} -m bridge")
     print(f"  log: {os.environ.get('OSWITCHER_LOG') or '$XDG_STATE_HOME/o-switcher/bridge.log'}")
     if not args.dry_run:

@@ -74,3 +74,22 @@ def test_a_foreign_file_is_never_overwritten(tmp_path):
 def test_version():
     done = subprocess.run([sys.executable, "-m", "bridge.cli", "--version"], capture_output=True, text=True, cwd=REPO)
     assert done.stdout.strip() == "o-switcher 0.1.0"
+
+
+def test_install_puts_the_switcher_command_beside_the_plugins_globally_and_per_project(tmp_path):
+    assert run("install", home=tmp_path).returncode == 0
+    command = tmp_path / ".config" / "opencode" / "commands" / "switcher.md"
+    assert "switcher-status" in command.read_text()
+    project = tmp_path / "proj"
+    project.mkdir()
+    assert run("install", "--project", str(project), home=tmp_path).returncode == 0
+    assert (project / ".opencode" / "commands" / "switcher.md").is_file()
+
+
+def test_an_own_switcher_command_is_never_overwritten(tmp_path):
+    command = tmp_path / ".config" / "opencode" / "commands" / "switcher.md"
+    command.parent.mkdir(parents=True)
+    command.write_text("my own command\n")
+    done = run("install", home=tmp_path)
+    assert done.returncode == 1 and "not O-Switcher's" in done.stderr
+    assert command.read_text() == "my own command\n"

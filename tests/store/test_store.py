@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from bridge.store import OperatorFlags, StateStore, UnknownProfile, default_db_path
+from bridge.store import _MIGRATIONS, OperatorFlags, StateStore, UnknownProfile, default_db_path
 from oswitcher.profiles import Credential
 
 
@@ -38,14 +38,14 @@ def test_files_are_private(store, db):
 def test_wal_and_schema_version(store):
     assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store.schema_version() == 1
+    assert store.schema_version() == len(_MIGRATIONS)
 
 
 def test_reopening_does_not_rerun_migrations(db):
     with StateStore(db) as s:
         s.upsert_profiles([cred("sk-test-1")], 1)
     with StateStore(db) as s:
-        assert len(s.list_profiles()) == 1 and s.schema_version() == 1
+        assert len(s.list_profiles()) == 1 and s.schema_version() == len(_MIGRATIONS)
 
 
 def test_default_path():
