@@ -99,6 +99,10 @@ def _content_length(header: bytes) -> tuple[int, int]:
     anything before them is junk (typically the tail of a previous frame whose Content-Length
     was too small, which may run straight into the next header without a line break).
     """
+    if header.startswith(b"Content-Length: ") and header.count(b"\r\n") == 2:
+        value = header[16:-4]  # the usual frame: this header alone
+        if value.isdigit() and len(value) <= 12:
+            return int(value), 0
     block = header[: -len(_HEADER_END)]
     at = block.lower().rfind(b"content-length:")
     if at < 0:

@@ -108,13 +108,26 @@ def redact(value: Any) -> Any:
     """A copy of ``value`` (nested dicts, lists, strings) with every secret replaced.
 
     Strings under a secret-sounding key are replaced whole; other strings are scanned for
-    secret-shaped text. Other scalars pass through. (Concrete type checks come first: this runs
-    on every log line, and an ABC ``isinstance`` costs more than the rest of the check.)
+    secret-shaped text. Other scalars pass through. (This runs on every log line: concrete type
+    checks come first, and the common cases are handled inline.)
     """
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {k: _redact_item(k, v) for k, v in value.items()}
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, str):
+                if not item or len(item) < 8 and not (isinstance(key, str) and is_secret_key(key)):
+                    out[key] = item
+                elif isinstance(key, str) and is_secret_key(key):
+                    out[key] = _mask(item)
+                else:
+                    out[key] = _redact_short(item) if len(item) <= 256 else _redact_scan(item)
+            elif item is None or isinstance(item, (bool, int, float)):
+                out[key] = item
+            else:
+                out[key] = redact(item)
+        return out
     if isinstance(value, (list, tuple)):
         return [redact(v) for v in value]
     if value is None or isinstance(value, (int, float)):
@@ -122,12 +135,3 @@ def redact(value: Any) -> Any:
     if isinstance(value, Mapping):
         return redact(dict(value))
     return value
-
-
-def _redact_item(key: Any, value: Any) -> Any:
-    if isinstance(value, str):
-        if value and isinstance(key, str) and is_secret_key(key):
-            return _mask(value)
-        return redact_text(value)
-    return redact(value)
-
