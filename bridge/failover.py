@@ -20,6 +20,7 @@ import msgspec
 import structlog
 
 from bridge.protocol import FetchBegin, FetchDone, FetchFailed, FetchPlan
+from bridge.shared_store import SharedStore
 from oswitcher import (
     Attempt,
     Classification,
@@ -34,17 +35,14 @@ from oswitcher import (
     classify,
     from_session_status,
 )
-from oswitcher.breaker import Open
 from oswitcher.config import SwitcherConfig
 from oswitcher.error_input import lower_headers
-from oswitcher.events import CircuitStateChange, CooldownSet, Event, KeyMarkedDead
-from oswitcher.give_up import GIVE_UP_STATUS, OutTarget, give_up_body, give_up_message
+from oswitcher.events import Event, KeyMarkedDead
+from oswitcher.give_up import GIVE_UP_STATUS, give_up_body, give_up_message, out_targets
 from oswitcher.operator_text import all_paused_message
 from oswitcher.pins import Pin, pin_for, pinned_choice
-from oswitcher.policy import Exclusion, SelectionRecord
+from oswitcher.policy import SelectionRecord
 from oswitcher.routing import RoutingTable, auth_headers, rewrite_url, strip_auth_headers
-from oswitcher.shared_state import StoredCooldown, from_store, merge, to_store
-from oswitcher.snapshot import CooldownRow, DeadKey
 
 if TYPE_CHECKING:
     from bridge.store import StateStore
@@ -91,7 +89,6 @@ class FailoverService:
         toast: Callable[..., None],
     ) -> None:
         self._config = config
-        self._store = store
         self._clock = clock
         self._random = random
         self._toast = toast
@@ -100,13 +97,11 @@ class FailoverService:
         self._flights: dict[str, _Flight] = {}
         #: session id → (target, key) chosen in chat.headers and not yet reported.
         self._header_choices: dict[str, tuple[str, str]] = {}
-        self._seen_version: int | None = None
         self.recent_failovers: list[dict[str, Any]] = []
-        # Operator hooks, set by bridge.operator (issue 6). ``pins``: session id (or "*") → the
-        # target or profile the user pinned, tried first in ``_next``. ``before_sync``: applies
-        # operator requests found in the store (resets, pins) whenever the store changed.
+        # Set by bridge.operator: session id (or "*") → the target or profile the user pinned,
+        # tried first in ``_next``.
         self.pins: dict[str, Pin] = {}
-        self.before_sync: Callable[[StateStore, Engine], None] | None = None
+        self.shared = SharedStore(store=store, clock=clock)
 
     # Configuration
 
@@ -121,7 +116,7 @@ class FailoverService:
         else:
             self.engine.set_targets(routing.targets)
         self.routing = routing
-        self._seen_version = None  # re-read shared state for the new targets
+        self.shared.invalidate()  # re-read shared state for the new targets
 
     # The fetch protocol
 
@@ -166,7 +161,7 @@ class FailoverService:
         self.engine.report(
             Outcome(target_id=target_id, key_id=key_id, classification=verdict, latency_ms=params.latency_ms)
         )
-        self._record_use(key_id, now, verdict.error_class)
+        self.shared.record_use(key_id, verdict.error_class)
         flight.history.append(
             Attempt(target_id=target_id, key_id=key_id, error_class=verdict.error_class,
                     retry_after_ms=verdict.retry_after_ms, waited_ms=0)
@@ -198,7 +193,7 @@ class FailoverService:
             self._summary(flight, "aborted")
             return
         self.engine.report(Outcome(target_id=target_id, key_id=key_id, latency_ms=params.latency_ms))
-        self._record_use(key_id, self._clock(), None)
+        self.shared.record_use(key_id, None)
         flight.current = None
         flight.history.append(Attempt(target_id=target_id, key_id=key_id))
         self._summary(flight, "success")
@@ -216,7 +211,7 @@ class FailoverService:
         origin = self.routing.target_for_provider(provider_id)
         if origin is None:
             return None
-        self._sync_shared_state()
+        self.sync_shared_state()
         self._settle_header_choice(session_id, None)
         flight = _Flight(request_id=f"headers:{session_id}", origin=origin, url="", model=model,
                          session_id=session_id, started_ms=self._clock())
@@ -253,12 +248,12 @@ class FailoverService:
             self.engine.cancel(target_id)  # superseded by a new attempt with no news about this one
             return
         self.engine.report(Outcome(target_id=target_id, key_id=key_id, classification=verdict))
-        self._record_use(key_id, self._clock(), verdict.error_class if verdict else None)
+        self.shared.record_use(key_id, verdict.error_class if verdict else None)
 
     # Selection
 
     def _next(self, flight: _Flight, *, delay_ms: int, after: ErrorClass | None = None) -> FetchPlan:
-        self._sync_shared_state()
+        self.sync_shared_state()
         now = self._clock()
         allowed = self.routing.same_format(flight.origin) - flight.excluded
         if flight.only_target is not None:
@@ -367,7 +362,8 @@ class FailoverService:
     def _give_up(self, flight: _Flight, record: SelectionRecord | None, *, reason: str) -> FetchPlan:
         now = self._clock()
         self._flights.pop(flight.request_id, None)
-        out = self._out_targets(flight)
+        out = out_targets(self.engine, self.routing.same_format(flight.origin), labels=self.routing.labels,
+                          history=flight.history, now_ms=now)
         message = give_up_message(out, now_ms=now, max_wait_ms=self._config.max_wait_ms, model=flight.model)
         toast = "O-Switcher gave up on a request: every usable key and provider is out. See the message."
         if reason == "all_paused":
@@ -377,33 +373,6 @@ class FailoverService:
         self._toast(toast, variant="error")
         return FetchPlan(action="fail", status=GIVE_UP_STATUS, body=give_up_body(message).decode())
 
-    def _out_targets(self, flight: _Flight) -> list[OutTarget]:
-        now = self._clock()
-        dead = self.engine.dead_keys()
-        out: list[OutTarget] = []
-        for target in self.engine.targets:
-            if target.target_id not in self.routing.same_format(flight.origin):
-                continue
-            target_cd = self.engine.cooldown(target_id=target.target_id)
-            circuit = self.engine.circuit(target.target_id)
-            blocked_until = target_cd.until_ms if target_cd else None
-            if isinstance(circuit, Open):
-                blocked_until = max(blocked_until or 0, circuit.opened_at_ms + circuit.open_for_ms)
-            cause = target_cd.error_class if target_cd else None
-            for key_id in target.keys or ("",):
-                name = target.target_id if not key_id else f"{target.target_id} ({self._label(key_id)})"
-                if key_id in dead:
-                    out.append(OutTarget(name=name, error_class=ErrorClass.AuthFailure, dead=True))
-                    continue
-                key_cd = [cd for cd in (self.engine.cooldown(key_id=key_id),
-                                        self.engine.cooldown(target_id=target.target_id, key_id=key_id)) if cd]
-                until = max([cd.until_ms for cd in key_cd] + ([blocked_until] if blocked_until else []), default=None)
-                error_class = cause or (max(key_cd, key=lambda cd: cd.until_ms).error_class if key_cd else None)
-                if until is None and error_class is None and flight.history:
-                    error_class = next((a.error_class for a in reversed(flight.history)
-                                        if a.target_id == target.target_id and a.key_id == key_id), None)
-                out.append(OutTarget(name=name, error_class=error_class, back_at_ms=until if until and until > now else None))
-        return out
 
     # Telling the user and the log
 
@@ -432,78 +401,16 @@ class FailoverService:
         if "key_id" in fields and fields["key_id"]:
             fields["profile"] = self._label(fields["key_id"])
         _log.info(name, **fields)
-        self._persist(event)
-
-    def _persist(self, event: Event) -> None:
-        store = self._store()
-        if isinstance(event, CooldownSet):
-            row = CooldownRow(target_id=event.target_id, key_id=event.key_id, until_ms=event.until_ms,
-                              error_class=event.error_class, source=event.source)
-            stored = to_store(row)
-            store.set_cooldown(stored.scope, stored.scope_id, until_ms=stored.until_ms,  # type: ignore[arg-type]
-                               error_class=stored.error_class, reason=stored.reason, now_ms=event.at_ms)
-        elif isinstance(event, KeyMarkedDead):
-            self._set_dead(store, event.key_id, event.reason)
+        self.shared.persist(event)
+        if isinstance(event, KeyMarkedDead):
             message = f"O-Switcher: key {self._label(event.key_id)} for {event.target_id} was rejected and is now marked dead."
             if event.last_in_pool:
                 message += " It was the last usable key of its pool."
             self._toast(message, variant="error")
-        elif isinstance(event, CircuitStateChange):
-            store.save_circuit(event.target_id, {"state": str(event.to)}, event.at_ms)
-
-    def _set_dead(self, store: StateStore, key_id: str, reason: str) -> None:
-        from bridge.store import UnknownProfile
-
-        try:
-            store.set_profile_status(key_id, "dead", reason)
-        except UnknownProfile:
-            pass
-
-    def _record_use(self, key_id: str, now: int, error_class: ErrorClass | None) -> None:
-        if not key_id:
-            return
-        from bridge.store import UnknownProfile
-
-        try:
-            self._store().record_usage(key_id, now, error_class=str(error_class) if error_class else None)
-        except UnknownProfile:
-            pass
 
     def sync_shared_state(self) -> None:
-        """Merge the store into the engine now (the operator's status wants the latest)."""
-        self._sync_shared_state()
-
-    def _sync_shared_state(self) -> None:
-        """Merge what other bridges (and the command line) wrote to the store since last time."""
-        store = self._store()
-        version = store.data_version()
-        if version == self._seen_version:
-            return
-        if self.before_sync is not None:
-            self.before_sync(store, self.engine)
-        now = self._clock()
-        rows = [
-            row
-            for cd in store.active_cooldowns(now)
-            if (row := from_store(StoredCooldown(scope=cd.scope, scope_id=cd.scope_id, until_ms=cd.until_ms,
-                                                 error_class=cd.error_class, reason=cd.reason))) is not None
-        ]
-        dead = {
-            p.id: DeadKey(since_ms=p.last_used_ms or p.last_seen_ms, reason=p.status_reason or "marked dead")
-            for p in store.list_profiles()
-            if p.status == "dead"
-        }
-        flags = store.operator_flags()
-        snapshot = merge(self.engine.snapshot(), cooldowns=rows, dead_keys=dead, now_ms=now)
-        revived = {k for k in snapshot.dead_keys if k not in dead and k in self.routing.secrets}
-        snapshot = msgspec.structs.replace(
-            snapshot,
-            dead_keys={k: v for k, v in snapshot.dead_keys.items() if k not in revived},
-            paused=frozenset(t for t, f in flags.items() if f.paused),
-            draining=frozenset(t for t, f in flags.items() if f.draining),
-        )
-        self.engine.restore(snapshot)
-        self._seen_version = version
+        """Merge what other bridges and the command line wrote to the store into the engine."""
+        self.shared.sync(self.engine, known_keys=self.routing.secrets)
 
     def _forget_stale(self, now: int) -> None:
         for request_id, flight in list(self._flights.items()):

@@ -12,12 +12,16 @@ falls back to a generic one.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
+from oswitcher.breaker import Open
+from oswitcher.budgets import Attempt
+from oswitcher.engine import Engine
 from oswitcher.taxonomy import ErrorClass
 
-__all__ = ["GIVE_UP_STATUS", "OutTarget", "give_up_body", "give_up_message", "opencode_would_retry"]
+__all__ = ["GIVE_UP_STATUS", "OutTarget", "give_up_body", "give_up_message", "opencode_would_retry", "out_targets"]
 
 #: A plain client error: not retryable for the AI SDK, and not a context overflow for OpenCode.
 GIVE_UP_STATUS = 400
@@ -59,6 +63,45 @@ class OutTarget(msgspec.Struct, frozen=True, kw_only=True):
     error_class: ErrorClass | None = None
     back_at_ms: int | None = None
     dead: bool = False
+
+
+def out_targets(
+    engine: Engine,
+    target_ids: frozenset[str],
+    *,
+    labels: Mapping[str, str],
+    history: Sequence[Attempt],
+    now_ms: int,
+) -> list[OutTarget]:
+    """Each key of each of ``target_ids``, why it cannot serve now, and until when."""
+    dead = engine.dead_keys()
+    out: list[OutTarget] = []
+    for target in engine.targets:
+        if target.target_id not in target_ids:
+            continue
+        target_cd = engine.cooldown(target_id=target.target_id)
+        circuit = engine.circuit(target.target_id)
+        blocked_until = target_cd.until_ms if target_cd else None
+        if isinstance(circuit, Open):
+            blocked_until = max(blocked_until or 0, circuit.opened_at_ms + circuit.open_for_ms)
+        for key_id in target.keys or ("",):
+            name = f"{target.target_id} ({labels.get(key_id, key_id[:8])})" if key_id else target.target_id
+            if key_id in dead:
+                out.append(OutTarget(name=name, error_class=ErrorClass.AuthFailure, dead=True))
+                continue
+            key_cds = [cd for cd in (engine.cooldown(key_id=key_id),
+                                     engine.cooldown(target_id=target.target_id, key_id=key_id)) if cd]
+            ends = [cd.until_ms for cd in key_cds] + ([blocked_until] if blocked_until else [])
+            until = max(ends, default=None)
+            if target_cd:
+                error_class: ErrorClass | None = target_cd.error_class
+            elif key_cds:
+                error_class = max(key_cds, key=lambda cd: cd.until_ms).error_class
+            else:  # out for a reason that left no cooldown: what this request saw there
+                error_class = next((a.error_class for a in reversed(history)
+                                    if (a.target_id, a.key_id) == (target.target_id, key_id)), None)
+            out.append(OutTarget(name=name, error_class=error_class, back_at_ms=until if until and until > now_ms else None))
+    return out
 
 
 def _clock_time(ms: int) -> str:

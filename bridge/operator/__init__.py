@@ -22,5 +22,5 @@ def attach(runtime: BridgeRuntime) -> OperatorSync:
     """Hook the operator's store requests into the runtime's failover service; returns the poller."""
     sync = OperatorSync(runtime=runtime)
     if runtime.failover is not None:
-        runtime.failover.before_sync = sync.before_sync
+        runtime.failover.shared.before_sync = sync.before_sync
     return sync

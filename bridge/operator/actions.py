@@ -2,7 +2,7 @@
 
 Every action is a write to the state store, never a direct change of one bridge's engine: every
 running bridge merges the store into its engine before its next selection (see
-``FailoverService._sync_shared_state`` and :mod:`bridge.operator.sync`), so an action taken in one
+``bridge.shared_store.SharedStore.sync`` and :mod:`bridge.operator.sync`), so an action taken in one
 OpenCode window, or from a shell, holds in all of them, within a request.
 
 Every action is logged as one ``operator_command`` audit event: who (``via``: tool or cli), what

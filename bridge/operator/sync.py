@@ -1,6 +1,6 @@
 """How operator requests written to the store reach a running bridge.
 
-- Pause, drain, resume: ``operator_flags``, already merged by ``FailoverService._sync_shared_state``.
+- Pause, drain, resume: ``operator_flags``, already merged by ``bridge.shared_store.SharedStore.sync``.
 - Resets and pins: :meth:`OperatorSync.before_sync`, which the failover service calls whenever the
   store changed, before it merges cooldowns: a reset clears this engine's own copy of a target's
   circuit and cooldowns (or a key's dead mark), pins are re-read.

@@ -8,7 +8,7 @@ checked here, and a wrong one gets a message naming the choices. Actions go thro
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 
-from tests.bridge.conftest import frame, split_frames
+from tests.bridge.conftest import frame
 from tests.bridge.test_redaction import CANARIES
 from tests.shim.test_shim_bridge import isolated_env
 

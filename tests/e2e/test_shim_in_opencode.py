@@ -3,8 +3,6 @@ model calls is answered by the bridge."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ..fake_provider import FakeProvider, Ok

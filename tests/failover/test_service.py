@@ -13,7 +13,6 @@ import pytest
 from bridge.failover import FailoverService
 from bridge.protocol import FetchBegin, FetchDone, FetchFailed
 from bridge.store import StateStore
-from oswitcher.config import SwitcherConfig
 from oswitcher.config_check import validate
 from oswitcher.config_merge import ConfigLayer
 from oswitcher.give_up import opencode_would_retry
