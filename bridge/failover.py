@@ -331,6 +331,10 @@ class FailoverService:
         model = None
         if route.models and flight.model not in route.models and self._config.allow_model_change:
             model = route.models[0]
+            _log.info("model_changed", request_id=flight.request_id, target_id=target_id, model=model,
+                      requested=flight.model)
+            self._toast(f"O-Switcher: {flight.model} is out everywhere; this request goes to {target_id} with"
+                        f" model {model} (switcher.allow_model_change).", variant="warning")
         return FetchPlan(
             action="send",
             attempt=flight.attempt,

@@ -216,3 +216,18 @@ def test_without_the_fetch_the_key_is_chosen_in_chat_headers_and_retry_events_ro
     rig.service.on_session_event("session.idle", {"sessionID": "ses_1"})
     assert rig.service.engine.in_flight("a") == 0
     assert rig.service.choose_headers("ses_other", "b", "m") is None
+
+
+def test_a_different_model_only_where_the_config_allows_it_and_the_user_is_told(tmp_path):
+    provider_map = providers(a="sk-test-aaa")
+    provider_map["other"] = {"npm": "@ai-sdk/openai-compatible", "options": {"baseURL": BASE, "apiKey": "sk-test-ooo"},
+                             "models": {"other-model": {}}}
+    strict = Rig(tmp_path / "strict", provider_map)
+    rid, plan = strict.begin("a")
+    assert strict.fail(rid, plan, 401, REVOKED).action == "fail"  # never silently another model
+
+    lenient = Rig(tmp_path / "lenient", provider_map, allow_model_change=True)
+    rid, plan = lenient.begin("a")
+    nxt = lenient.fail(rid, plan, 401, REVOKED)
+    assert nxt.action == "send" and nxt.model == "other-model" and key_of(nxt) == "sk-test-ooo"
+    assert any("other-model" in t and "allow_model_change" in t for t in lenient.toasts)
