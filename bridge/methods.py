@@ -18,6 +18,7 @@ import structlog
 from bridge import __version__
 from bridge.protocol import (
     PROTOCOL_VERSION,
+    TOOLS,
     ChatHeadersResult,
     ChatInput,
     ChatParamsResult,
@@ -31,7 +32,6 @@ from bridge.protocol import (
     ToolCallParams,
     ToolCallResult,
 )
-from bridge.operator import operator_tools
 from bridge.rpc import Method, MethodTable
 from bridge.runtime import BridgeRuntime
 
@@ -50,8 +50,17 @@ class BridgeMethods:
         self._runtime = runtime
         self._log_path = log_path
         self._on_shutdown = on_shutdown
-        # profiles-list and the operator's tools (issue 6): bridge/operator/tools.py
-        self._tools: dict[str, Callable[[ToolCallParams], Any]] = operator_tools(runtime)
+        self._tool_table: dict[str, Callable[[ToolCallParams], Any]] | None = None
+
+    @property
+    def _tools(self) -> dict[str, Callable[[ToolCallParams], Any]]:
+        # profiles-list and the operator's tools (bridge/operator/tools.py), imported at the first
+        # tool call: they are not needed to answer initialize, which OpenCode waits for.
+        if self._tool_table is None:
+            from bridge.operator import operator_tools
+
+            self._tool_table = operator_tools(self._runtime)
+        return self._tool_table
 
     def table(self) -> MethodTable:
         """The method table for :class:`bridge.rpc.RpcConnection`."""
@@ -83,7 +92,7 @@ class BridgeMethods:
             pid=os.getpid(),
             events=list(WANTED_EVENTS),
             log_path=str(self._log_path),
-            tools=sorted(self._tools),
+            tools=sorted(TOOLS),
         )
 
     def shutdown(self) -> None:

@@ -18,6 +18,7 @@ import msgspec
 
 __all__ = [
     "PROTOCOL_VERSION",
+    "TOOLS",
     "ChatInput",
     "ChatHeadersResult",
     "ChatParamsResult",
@@ -32,6 +33,20 @@ __all__ = [
 
 #: Bumped on any incompatible change of these messages; the shim checks it at ``initialize``.
 PROTOCOL_VERSION = 1
+
+#: The tools the shim registers in OpenCode and the bridge answers through ``tool/call``.
+TOOLS = (
+    "switcher-status",
+    "profiles-list",
+    "switcher-pause",
+    "switcher-resume",
+    "switcher-drain",
+    "switcher-reset",
+    "switcher-use",
+    "switcher-unpin",
+    "switcher-reload",
+    "switcher-doctor",
+)
 
 
 class _Message(msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel"):

@@ -23,3 +23,13 @@ def test_the_shim_ships_in_the_wheel():
     assert config["package-dir"]["bridge.js_shim"] == "js-shim"
     assert "*.js" in config["package-data"]["bridge.js_shim"]
     assert (REPO / "js-shim" / "o-switcher.js").is_file()
+
+
+def test_the_shim_registers_exactly_the_tools_the_protocol_names():
+    import re
+
+    from bridge.protocol import TOOLS
+
+    source = (REPO / "js-shim" / "o-switcher.js").read_text()
+    registered = set(re.findall(r'"([a-z-]+)": tool\(client, "\1"', source))
+    assert registered == set(TOOLS)

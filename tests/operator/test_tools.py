@@ -78,3 +78,13 @@ def test_doctor_in_a_bridge_reports_versions_store_and_single_key_pools(runtime,
     assert "state store" in text and "healthy" in text
     assert "watchers" in text and "FAIL" in text  # this runtime has no watcher
     assert "2 keys for fake, fake2" in text
+
+
+def test_the_tools_the_bridge_answers_are_the_ones_the_protocol_names():
+    from bridge.operator import operator_tools
+    from bridge.protocol import TOOLS
+
+    class Runtime:  # operator_tools only keeps a reference until a tool runs
+        pass
+
+    assert set(operator_tools(Runtime())) == set(TOOLS)  # type: ignore[arg-type]
