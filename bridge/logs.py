@@ -109,7 +109,8 @@ class LoopFlushedLog:
             self._write_out()
             return
         self._scheduled = True
-        loop.call_soon(self._write_out)
+        # A timer rather than call_soon: replies queued in this turn are written first.
+        loop.call_later(0, self._write_out)
 
     def _write_out(self) -> None:
         self._scheduled = False
