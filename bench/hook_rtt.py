@@ -5,7 +5,8 @@
 Prints ``shim_p50_us``/``shim_p99_us`` (sequential ``chat.params`` hook calls through the real
 shim module and bridge), ``raw_p50_us``/``raw_p99_us`` (a bare Content-Length echo over the same
 kind of pipe, same run), ``bridge_direct_p50_us`` (raw client → real bridge, no shim) and
-``pipelined_msgs_per_s`` (a burst of requests written at once to the real bridge).
+``pipelined_msgs_per_s`` (a burst of requests written at once to the real bridge, each logged as
+an audit line), and the same burst with the log at ``warning`` (no line per request).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def main() -> None:
                      env=env, stdin=script).splitlines()
         shim = json.loads(lines[2])["latencies_us"]
         bursts = [json.loads(node(client, "burst", str(args.burst), "--", *BRIDGE, env=env))["msgs_per_s"] for _ in range(3)]
+        quiet = {**env, "OSWITCHER_LOG_LEVEL": "warning"}
+        quiet_bursts = [json.loads(node(client, "burst", str(args.burst), "--", *BRIDGE, env=quiet))["msgs_per_s"]
+                        for _ in range(3)]
     result = {
         "n": args.n,
         "shim_p50_us": round(percentile(shim, 0.50), 1),
@@ -67,6 +71,7 @@ def main() -> None:
         "bridge_direct_p50_us": round(percentile(direct, 0.50), 1),
         "bridge_direct_p99_us": round(percentile(direct, 0.99), 1),
         "pipelined_msgs_per_s": round(statistics.median(bursts)),
+        "pipelined_msgs_per_s_without_audit_lines": round(statistics.median(quiet_bursts)),
     }
     result["shim_over_raw_p50"] = round(result["shim_p50_us"] / result["raw_p50_us"], 2)
     print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
