@@ -31,20 +31,10 @@ import tempfile
 
 REPO = Path(__file__).resolve().parents[1]
 
-from tests.e2e.harness import OpenCodeSandbox, fake_provider_config  # noqa: E402
+from tests.e2e.harness import OpenCodeSandbox, pooled_provider_config  # noqa: E402
 from tests.e2e.opencode_bin import ensure_opencode  # noqa: E402
 from tests.e2e.shim import installed_shim  # noqa: E402
 from tests.fake_provider import FakeProvider, Ok, rate_limited  # noqa: E402
-
-
-def pooled(base_url: str, keys: dict[str, str]) -> dict:
-    config = fake_provider_config(base_url, api_key=None)
-    template = config["provider"].pop("fake")
-    for provider_id, key in keys.items():
-        config["provider"][provider_id] = {**template, "options": {**template["options"], "apiKey": key}}
-    first = next(iter(keys))
-    config["model"] = config["small_model"] = f"{first}/fake-model"
-    return config
 
 
 def one_run(binary: Path, config: dict, *, plugin: bool, cap: float) -> float:
@@ -71,8 +61,8 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=60.0)
     args = parser.parse_args()
     binary = ensure_opencode()
-    one_key = pooled("BASE_URL", {"fake": "sk-test-good"})
-    two_keys = pooled("BASE_URL", {"fake": "sk-test-limited", "fake2": "sk-test-good"})
+    one_key = pooled_provider_config("BASE_URL", {"fake": "sk-test-good"})
+    two_keys = pooled_provider_config("BASE_URL", {"fake": "sk-test-limited", "fake2": "sk-test-good"})
     baseline = [one_run(binary, one_key, plugin=True, cap=args.cap) for _ in range(args.runs)]
     failover = [one_run(binary, two_keys, plugin=True, cap=args.cap) for _ in range(args.runs)]
     vanilla = [one_run(binary, two_keys, plugin=False, cap=args.cap) for _ in range(1)]

@@ -32,6 +32,7 @@ __all__ = [
     "RunResult",
     "RunningOpenCode",
     "fake_provider_config",
+    "pooled_provider_config",
     "prepare_config_dir",
     "strip_ansi",
 ]
@@ -79,6 +80,25 @@ def fake_provider_config(
         "model": f"{provider_id}/{model}",
         "small_model": f"{provider_id}/{model}",
     }
+
+
+def pooled_provider_config(
+    base_url: str, keys: Mapping[str, str], *, switcher: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Provider entries ``{id: key}`` of one service (same package, same base URL): one pool.
+
+    The first entry is OpenCode's model for both slots; ``switcher`` becomes the ``switcher``
+    section when given.
+    """
+    config = fake_provider_config(base_url, api_key=None)
+    template = config["provider"].pop("fake")
+    for provider_id, key in keys.items():
+        config["provider"][provider_id] = {**template, "options": {**template["options"], "apiKey": key}}
+    first = next(iter(keys))
+    config["model"] = config["small_model"] = f"{first}/fake-model"
+    if switcher is not None:
+        config["switcher"] = dict(switcher)
+    return config
 
 
 def prepare_config_dir(config_dir: Path) -> None:

@@ -12,22 +12,10 @@ import pytest
 
 from ..fake_provider import FakeProvider, Ok, rate_limited, revoked, unused_port
 from .harness import fake_provider_config
+from .harness import pooled_provider_config as pooled_config
 from .shim import bridge_events, bridge_log_path, installed_shim
 
 pytestmark = pytest.mark.e2e
-
-
-def pooled_config(base_url: str, keys: dict[str, str], *, switcher: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Provider entries ``{id: key}`` for one service (same package and base URL): one pool."""
-    config = fake_provider_config(base_url, api_key=None)
-    template = config["provider"].pop("fake")
-    for provider_id, key in keys.items():
-        config["provider"][provider_id] = {**template, "options": {**template["options"], "apiKey": key}}
-    first = next(iter(keys))
-    config["model"] = config["small_model"] = f"{first}/fake-model"
-    if switcher is not None:
-        config["switcher"] = switcher
-    return config
 
 
 def main_requests(fake: FakeProvider) -> list[Any]:
