@@ -198,6 +198,45 @@ class FailoverService:
         flight.history.append(Attempt(target_id=target_id, key_id=key_id))
         self._summary(flight, "success")
 
+    # Moving a new turn to another API format, where the config allows another model
+
+    def route_turn(self, session_id: str, provider_id: str, model: str) -> tuple[str, str] | None:
+        """``(provider, model)`` for a new turn, when its own API format cannot serve it.
+
+        A fetch can move a request only to a provider of the same API format (same request
+        body). When every such target is out for longer than the run may wait, and the config
+        allows another model (``switcher.allow_model_change``), the whole turn goes to the best
+        target of another format instead, before anything is sent; the user is told.
+        """
+        origin = self.routing.target_for_provider(provider_id)
+        if origin is None or not self._config.allow_model_change:
+            return None
+        self.sync_shared_state()
+        probe = _Flight(request_id=f"turn:{session_id}", origin=origin, url="", model=model,
+                        session_id=session_id, started_ms=self._clock())
+        same_format = self.routing.same_format(origin)
+        if self._peek(probe, same_format, within_ms=self._config.max_wait_ms):
+            return None
+        others = frozenset(t for t, r in self.routing.routes.items() if t not in same_format and r.models)
+        record = self._select(probe, others)
+        if record.selected is None:
+            return None
+        self.engine.cancel(record.selected.target_id)
+        route = self.routing.routes[record.selected.target_id]
+        _log.info("turn_rerouted", session_id=session_id, from_provider=provider_id, from_model=model,
+                  to_provider=route.provider_id, to_model=route.models[0])
+        self._toast(f"O-Switcher: {provider_id} cannot serve {model} now; this turn goes to"
+                    f" {route.provider_id}/{route.models[0]} (switcher.allow_model_change).", variant="warning")
+        return route.provider_id, route.models[0]
+
+    def _peek(self, flight: _Flight, allowed: frozenset[str], *, within_ms: int) -> bool:
+        """Whether one of ``allowed`` can serve now or within ``within_ms`` (takes no slot)."""
+        record = self._select(flight, allowed)
+        if record.selected is not None:
+            self.engine.cancel(record.selected.target_id)
+            return True
+        return record.retry_at_ms is not None and record.retry_at_ms - self._clock() <= within_ms
+
     # Choosing the key in chat.headers, where the fetch is not used
 
     def choose_headers(self, session_id: str, provider_id: str, model: str | None) -> dict[str, str] | None:

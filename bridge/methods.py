@@ -29,8 +29,11 @@ from bridge.protocol import (
     FetchPlan,
     InitializeParams,
     InitializeResult,
+    ModelRef,
     ToolCallParams,
     ToolCallResult,
+    TurnParams,
+    TurnResult,
 )
 from bridge.rpc import Method, MethodTable
 from bridge.runtime import BridgeRuntime
@@ -69,6 +72,7 @@ class BridgeMethods:
             "shutdown": Method(None, self.shutdown),
             "chat/params": Method(ChatInput, self.chat_params),
             "chat/headers": Method(ChatInput, self.chat_headers),
+            "chat/message": Method(TurnParams, self.chat_message),
             "event": Method(EventParams, self.event, notification=True),
             "tool/call": Method(ToolCallParams, self.tool_call),
             "fetch/begin": Method(FetchBegin, self.fetch_begin),
@@ -110,6 +114,13 @@ class BridgeMethods:
             return ChatHeadersResult()  # the fetch chooses the key per attempt
         headers = failover.choose_headers(params.session_id, params.model.provider_id, params.model.model_id)
         return ChatHeadersResult(headers=headers)
+
+    def chat_message(self, params: TurnParams) -> TurnResult:
+        failover = self._runtime.failover
+        if failover is None or params.model is None:
+            return TurnResult()
+        moved = failover.route_turn(params.session_id, params.model.provider_id, params.model.model_id)
+        return TurnResult(model=ModelRef(provider_id=moved[0], model_id=moved[1]) if moved else None)
 
     def fetch_begin(self, params: FetchBegin) -> FetchPlan:
         failover = self._runtime.failover

@@ -29,6 +29,8 @@ __all__ = [
     "Toast",
     "ToolCallParams",
     "ToolCallResult",
+    "TurnParams",
+    "TurnResult",
 ]
 
 #: Bumped on any incompatible change of these messages; the shim checks it at ``initialize``.
@@ -109,6 +111,19 @@ class ChatHeadersResult(_Message):
     """Headers to merge into the request (``Authorization`` here picks the key)."""
 
     headers: dict[str, str] | None = None
+
+
+class TurnParams(_Message):
+    """``chat.message``: a new user turn is about to start on ``model``."""
+
+    session_id: str
+    model: ModelRef | None = None
+
+
+class TurnResult(_Message):
+    """Where the turn goes instead (``model`` None: where the user sent it)."""
+
+    model: ModelRef | None = None
 
 
 class EventParams(_Message):

@@ -419,6 +419,17 @@ export const OSwitcher = async (input, options) => {
         fetchProviders.add(providerId);
       }
     },
+    async "chat.message"(hookInput, output) {
+      // Where the user's provider cannot serve and the config allows another model, the bridge
+      // moves the whole turn (any API format) before anything is sent.
+      const model = hookInput?.model ?? output?.message?.model;
+      if (!model?.providerID || !output?.message) return;
+      const answer = await client.request("chat/message", {
+        sessionId: hookInput.sessionID,
+        model: { providerId: model.providerID, modelId: model.modelID ?? "" },
+      });
+      if (answer?.model) output.message.model = { providerID: answer.model.providerId, modelID: answer.model.modelId };
+    },
     async "chat.params"(hookInput, output) {
       const patch = await client.request("chat/params", chatInput(hookInput, fetchProviders));
       if (!patch) return;

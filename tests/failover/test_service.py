@@ -231,3 +231,31 @@ def test_a_different_model_only_where_the_config_allows_it_and_the_user_is_told(
     nxt = lenient.fail(rid, plan, 401, REVOKED)
     assert nxt.action == "send" and nxt.model == "other-model" and key_of(nxt) == "sk-test-ooo"
     assert any("other-model" in t and "allow_model_change" in t for t in lenient.toasts)
+
+
+def test_a_new_turn_moves_to_another_api_format_only_when_its_own_is_out_and_the_config_allows_it(tmp_path):
+    provider_map = providers(a="sk-test-aaa")
+    provider_map["claude"] = {"npm": "@ai-sdk/anthropic", "options": {"apiKey": "sk-ant-test-ccc"},
+                              "models": {"claude-x": {}}}
+    rig = Rig(tmp_path, provider_map, allow_model_change=True)
+    assert rig.service.route_turn("ses_1", "a", "m") is None  # its own provider can serve
+    rid, plan = rig.begin("a")
+    rig.fail(rid, plan, 429, RATE_LIMIT, {"retry-after": "3600"})
+    assert rig.service.route_turn("ses_1", "a", "m") == ("claude", "claude-x")
+    assert any("claude/claude-x" in t for t in rig.toasts)
+    assert rig.service.engine.in_flight("claude") == 0  # a peek, not a request
+
+    strict = Rig(tmp_path / "strict", provider_map)
+    rid, plan = strict.begin("a")
+    strict.fail(rid, plan, 429, RATE_LIMIT, {"retry-after": "3600"})
+    assert strict.service.route_turn("ses_1", "a", "m") is None  # the user's model is not left
+
+
+def test_a_short_outage_of_its_own_format_keeps_the_turn_where_it_is(tmp_path):
+    provider_map = providers(a="sk-test-aaa")
+    provider_map["claude"] = {"npm": "@ai-sdk/anthropic", "options": {"apiKey": "sk-ant-test-ccc"},
+                              "models": {"claude-x": {}}}
+    rig = Rig(tmp_path, provider_map, allow_model_change=True, max_wait_ms=60_000)
+    rid, plan = rig.begin("a")
+    rig.fail(rid, plan, 429, RATE_LIMIT, {"retry-after": "5"})
+    assert rig.service.route_turn("ses_1", "a", "m") is None  # the fetch will wait 5 s instead
