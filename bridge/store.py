@@ -28,75 +28,13 @@ from typing import Any, Literal
 
 import msgspec
 
+from bridge.store_schema import MIGRATIONS as _MIGRATIONS
 from oswitcher.profiles import Credential, Profile, plan_upsert
 
 __all__ = ["Cooldown", "OperatorFlags", "StateStore", "StoredPin", "UnknownProfile", "default_db_path"]
 
 Scope = Literal["target", "profile"]
 
-_MIGRATIONS: tuple[str, ...] = (
-    # 1: the first schema.
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    INSERT INTO meta (key, value) VALUES ('version', 0);
-    CREATE TABLE profiles (
-        id TEXT PRIMARY KEY,
-        provider TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        secret TEXT NOT NULL,
-        payload TEXT NOT NULL DEFAULT '{}',
-        source TEXT NOT NULL,
-        label TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'active',
-        status_reason TEXT,
-        first_seen_ms INTEGER NOT NULL,
-        last_seen_ms INTEGER NOT NULL,
-        last_used_ms INTEGER,
-        last_error_class TEXT,
-        uses INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX profiles_provider ON profiles (provider);
-    CREATE TABLE cooldowns (
-        scope TEXT NOT NULL CHECK (scope IN ('target', 'profile')),
-        scope_id TEXT NOT NULL,
-        until_ms INTEGER NOT NULL,
-        error_class TEXT NOT NULL,
-        reason TEXT,
-        set_ms INTEGER NOT NULL,
-        PRIMARY KEY (scope, scope_id)
-    );
-    CREATE TABLE circuits (
-        target_id TEXT PRIMARY KEY,
-        state TEXT NOT NULL,
-        updated_ms INTEGER NOT NULL
-    );
-    CREATE TABLE operator_flags (
-        target_id TEXT PRIMARY KEY,
-        paused INTEGER NOT NULL DEFAULT 0,
-        draining INTEGER NOT NULL DEFAULT 0,
-        pinned INTEGER NOT NULL DEFAULT 0,
-        updated_ms INTEGER NOT NULL
-    );
-    """,
-    # 2: the operator surface (bridge/operator/): per-session pins, resets and reload requests
-    # that running bridges pick up at their next sync.
-    """
-    CREATE TABLE pins (
-        session_id TEXT PRIMARY KEY,
-        target_id TEXT,
-        profile_id TEXT,
-        label TEXT NOT NULL,
-        set_ms INTEGER NOT NULL
-    );
-    CREATE TABLE operator_resets (
-        scope TEXT NOT NULL CHECK (scope IN ('target', 'profile')),
-        scope_id TEXT NOT NULL,
-        requested_ms INTEGER NOT NULL,
-        PRIMARY KEY (scope, scope_id)
-    );
-    INSERT INTO meta (key, value) VALUES ('reload_requests', 0);
-    """,
-)
 
 
 class UnknownProfile(KeyError):
