@@ -67,6 +67,8 @@ def test_a_provider_refusing_connections_fails_over_to_the_next(oc, fake_provide
     assert result.duration_s < 20, result.explain()
     summaries = bridge_events(box, "request_summary")
     assert any(s["outcome"] == "success" and s["targets"] == ["fake", "up"] for s in summaries), summaries
+    # The user is told (a toast in the TUI; headless, the bridge's log shows what it asked for).
+    assert any("switched to up" in t["message"] for t in bridge_events(box, "toast")), bridge_events(box, "toast")
 
 
 def test_every_key_cooling_for_an_hour_ends_the_run_promptly_with_a_clear_message(oc, fake_provider: FakeProvider):
@@ -221,12 +223,18 @@ def test_editing_opencode_json_applies_to_the_next_request_without_a_restart(oc,
     fake_provider.set_behaviour(None, Ok("ok"))
     config = fake_provider_config(fake_provider.base_url, api_key="sk-test-before")
     box = oc(config=config, plugins=installed_shim())
-    # The model calls bash `sleep 3`; meanwhile the user edits the key in opencode.json.
-    running = box.start('CALL_TOOL:bash:{"command":"sleep 3","description":"wait a bit"}')
+    # The model calls bash `sleep 5`; meanwhile the user edits opencode.json, twice.
+    running = box.start('CALL_TOOL:bash:{"command":"sleep 5","description":"wait a bit"}')
     deadline = time.monotonic() + 30
     while not main_requests(fake_provider) and time.monotonic() < deadline:
         time.sleep(0.05)
     first_key = main_requests(fake_provider)[0].key
+    # An invalid edit first: rejected with its path, the last good config stays in force.
+    invalid = {**config, "switcher": {"circuit_breaker": {"failure_threshold": 0}}}
+    (box.project / "opencode.json").write_text(_json.dumps(invalid))
+    deadline = time.monotonic() + 10
+    while not bridge_events(box, "config_rejected") and time.monotonic() < deadline:
+        time.sleep(0.05)
     config["provider"]["fake"]["options"]["apiKey"] = "sk-test-after"
     (box.project / "opencode.json").write_text(_json.dumps(config))
     result = running.wait(timeout=60)
@@ -234,4 +242,7 @@ def test_editing_opencode_json_applies_to_the_next_request_without_a_restart(oc,
     assert result.returncode == 0, result.explain()
     keys = [r.key for r in main_requests(fake_provider)]
     assert first_key == "sk-test-before" and keys[-1] == "sk-test-after", keys
+    [rejected] = bridge_events(box, "config_rejected")
+    assert rejected["path"] == "$.switcher.circuit_breaker.failure_threshold" and rejected["line"], rejected
+    assert any(t["variant"] == "error" and "failure_threshold" in t["message"] for t in bridge_events(box, "toast"))
     assert bridge_events(box, "config_applied")
