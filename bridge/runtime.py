@@ -130,14 +130,14 @@ class BridgeRuntime:
 
     def refresh_routing(self) -> None:
         """Rebuild what the engine routes over from the config in force and the stored profiles."""
-        from oswitcher.routing import build_routing
+        from oswitcher.routing import build_routing, with_login_only_providers
 
         snapshot = self.config
         if snapshot is None or self.failover is None:
             return
-        routing = build_routing(
-            snapshot.discovery, snapshot.providers, self.store.list_profiles(), rotate_oauth=snapshot.switcher.rotate_oauth
-        )
+        profiles = self.store.list_profiles()
+        discovery = with_login_only_providers(snapshot.discovery, snapshot.providers, profiles)
+        routing = build_routing(discovery, snapshot.providers, profiles, rotate_oauth=snapshot.switcher.rotate_oauth)
         self.failover.apply(snapshot.switcher, routing)
 
     def toast(self, message: str, *, variant: str = "info") -> None:

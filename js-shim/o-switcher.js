@@ -230,6 +230,18 @@ function readSettings(options) {
   };
 }
 
+// How each provider logged in, from OpenCode's auth.json (types only; the keys are the bridge's
+// business): {openai: "api", anthropic: "oauth", ...}. OPENCODE_AUTH_CONTENT overrides the file.
+function loginTypes(env) {
+  try {
+    const file = path.join(env.XDG_DATA_HOME || path.join(os.homedir(), ".local", "share"), "opencode", "auth.json");
+    const auth = JSON.parse(env.OPENCODE_AUTH_CONTENT || fs.readFileSync(file, "utf8"));
+    return Object.fromEntries(Object.entries(auth).map(([id, entry]) => [id, entry?.type]));
+  } catch {
+    return {};
+  }
+}
+
 function sleep(ms, signal) {
   return new Promise((resolve) => {
     if (!ms || signal?.aborted) return resolve();
@@ -411,8 +423,17 @@ export const OSwitcher = async (input, options) => {
     async config(config) {
       // Providers are built after this hook, from this very object: a fetch set here is the
       // one every request of that provider goes through (on OpenCode's default runtime).
-      for (const [providerId, entry] of Object.entries(config?.provider ?? {})) {
-        if (!entry || typeof entry !== "object") continue;
+      // Providers known only from a login (`opencode auth login openai`) get an entry too.
+      // Logins by OAuth are left alone: their own auth plugin supplies the fetch that signs
+      // requests, and a fetch set here would replace it.
+      if (!config) return;
+      const logins = loginTypes(env);
+      config.provider ??= {};
+      for (const [providerId, type] of Object.entries(logins)) {
+        if (type === "api" && !(providerId in config.provider)) config.provider[providerId] = {};
+      }
+      for (const [providerId, entry] of Object.entries(config.provider)) {
+        if (!entry || typeof entry !== "object" || (logins[providerId] && logins[providerId] !== "api")) continue;
         entry.options ??= {};
         const inner = entry.options.fetch ?? ((input, init) => globalThis.fetch(input, init));
         entry.options.fetch = failoverFetch(client, providerId, inner);

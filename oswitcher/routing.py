@@ -15,12 +15,12 @@ from typing import Any
 
 import msgspec
 
-from oswitcher.discovery import Discovery
+from oswitcher.discovery import Discovery, discover
 from oswitcher.discovery import Target as ProviderTarget
 from oswitcher.profiles import Profile, profile_id
 from oswitcher.targets import Target
 
-__all__ = ["Route", "RoutingTable", "auth_headers", "build_routing"]
+__all__ = ["Route", "RoutingTable", "auth_headers", "build_routing", "with_login_only_providers"]
 
 # How each AI SDK package sends its key; anything else is OpenAI-style Bearer auth.
 _HEADER_STYLE = {
@@ -28,6 +28,17 @@ _HEADER_STYLE = {
     "@ai-sdk/google": ("x-goog-api-key", "{key}"),
 }
 _AUTH_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
+# OpenCode's built-in providers need no ``npm`` in the config: the package their id implies.
+_BUILTIN_PACKAGES = {
+    "anthropic": "@ai-sdk/anthropic",
+    "google": "@ai-sdk/google",
+    "openai": "@ai-sdk/openai",
+    "groq": "@ai-sdk/groq",
+    "mistral": "@ai-sdk/mistral",
+    "xai": "@ai-sdk/xai",
+    "deepseek": "@ai-sdk/deepseek",
+    "openrouter": "@openrouter/ai-sdk-provider",
+}
 
 
 def auth_headers(npm: str | None, secret: str) -> dict[str, str]:
@@ -73,6 +84,21 @@ class RoutingTable(msgspec.Struct, frozen=True, kw_only=True):
         """Targets a request first meant for ``target_id`` may be moved to by rewriting it."""
         origin = self.routes[target_id]
         return frozenset(t for t, r in self.routes.items() if r.api_format == origin.api_format)
+
+
+def with_login_only_providers(
+    discovery: Discovery, providers: Mapping[str, Any], profiles: Sequence[Profile], specs: Sequence[Any] = ()
+) -> Discovery:
+    """``discovery`` plus a target for every provider known only from a login (an API key in
+    ``auth.json``, no entry in ``provider``): ``opencode auth login openai`` is how most keys
+    arrive, and those keys rotate too. Explicit ``switcher.targets`` are left as they are.
+    """
+    if not discovery.discovered:
+        return discovery
+    extra = {p.provider for p in profiles if p.kind == "api" and p.provider not in providers}
+    if not extra:
+        return discovery
+    return discover({**providers, **{provider: {} for provider in sorted(extra)}}, specs)
 
 
 def _configured_key(entry: Mapping[str, Any]) -> str | None:
@@ -122,7 +148,7 @@ def build_routing(
         routes[found.target_id] = Route(
             target_id=found.target_id,
             provider_id=found.provider_id,
-            npm=found.npm,
+            npm=found.npm or _BUILTIN_PACKAGES.get(found.provider_id),
             api=found.api,
             base_url=found.base_url,
             models=found.models,

@@ -6,6 +6,7 @@
 //   {"op": "event", "type": "session.idle"} → the event hook was called (not awaited by OpenCode)
 //   {"op": "tool", "name": "profiles-list"} → the tool's answer
 //   {"op": "bench", "n": 10000}             → n sequential chat.params round trips, latencies in µs
+//   {"op": "config", "config": {...}}       → the config hook ran: which providers got the fetch
 //   {"op": "toasts"}                        → toasts the bridge asked for so far
 //   {"op": "dispose"}                       → dispose hook, then exit
 // Options for the plugin come from argv[2] (JSON) and the shim path from argv[3].
@@ -59,6 +60,16 @@ const ops = {
       lat[i] = (performance.now() - t0) * 1000;
     }
     return { latencies_us: Array.from(lat) };
+  },
+  async config(cmd) {
+    // OpenCode's config hook on the given config: which providers got O-Switcher's fetch.
+    const config = cmd.config;
+    await hooks.config(config);
+    const wrapped = Object.entries(config.provider ?? {})
+      .filter(([, entry]) => typeof entry?.options?.fetch === "function")
+      .map(([id]) => id)
+      .sort();
+    return { wrapped, providers: Object.keys(config.provider ?? {}).sort() };
   },
   async toasts() {
     return { toasts };

@@ -224,3 +224,22 @@ def test_an_invalid_config_is_reported_to_the_user_with_its_path(tmp_path):
     assert toasts and toasts[0]["variant"] == "error"
     assert "$.switcher.circuit_breaker.failure_threshold" in toasts[0]["message"]
     assert "opencode.json" in toasts[0]["message"]
+
+
+def test_the_config_hook_gives_every_api_key_provider_the_fetch_and_leaves_oauth_logins_alone(tmp_path):
+    data = tmp_path / "home" / ".local" / "share" / "opencode"
+    data.mkdir(parents=True)
+    (data / "auth.json").write_text(json.dumps({
+        "openai": {"type": "api", "key": "sk-test-login"},
+        "anthropic": {"type": "oauth", "refresh": "r-test", "access": "a-test", "expires": 0},
+        "fake": {"type": "api", "key": "sk-test-fake"},
+    }))
+    drive = Driver(tmp_path)
+    config = {"provider": {"fake": {"npm": "@ai-sdk/openai-compatible", "options": {"baseURL": "http://127.0.0.1:9"}},
+                           "anthropic": {"options": {}}}}
+    answer = drive("config", config=config)
+    assert drive.close() == 0
+    # openai: known only from its login, now has an entry with the fetch; anthropic logs in by
+    # OAuth, so its own auth plugin keeps signing its requests.
+    assert answer["wrapped"] == ["fake", "openai"]
+    assert answer["providers"] == ["anthropic", "fake", "openai"]
