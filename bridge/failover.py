@@ -25,7 +25,6 @@ from oswitcher import (
     Attempt,
     Classification,
     Engine,
-    ErrorClass,
     ErrorInput,
     Failover,
     GiveUp,
@@ -72,6 +71,9 @@ class _Flight(msgspec.Struct, kw_only=True):
     attempt: int = 0
     current: tuple[str, str, int, int] | None = None  # target, key, attempt number, sent at
     waited_ms: int = 0
+    #: Waited (retry delays, waits for a cooldown) since the last attempt ended: the next
+    #: attempt's ``Attempt.waited_ms``, which the budgets add up against ``max_wait_ms``.
+    waited_since_attempt: int = 0
     retries: int = 0
     failovers: int = 0
 
@@ -133,13 +135,13 @@ class FailoverService:
                 session_id=params.session_id, started_ms=now,
             )
             self._flights[params.request_id] = flight
-        return self._next(flight, delay_ms=0)
+        return self._next(flight)
 
     def failed(self, params: FetchFailed) -> FetchPlan:
         flight = self._flights.get(params.request_id)
         if flight is None or flight.current is None or flight.current[2] != params.attempt:
             return _RETURN
-        target_id, key_id, _, sent_ms = flight.current
+        target_id, key_id, _, _ = flight.current
         flight.current = None
         now = self._clock()
         verdict = classify(
@@ -164,8 +166,9 @@ class FailoverService:
         self.shared.record_use(key_id, verdict.error_class)
         flight.history.append(
             Attempt(target_id=target_id, key_id=key_id, error_class=verdict.error_class,
-                    retry_after_ms=verdict.retry_after_ms, waited_ms=0)
+                    retry_after_ms=verdict.retry_after_ms, waited_ms=flight.waited_since_attempt)
         )
+        flight.waited_since_attempt = 0
         decision = self.engine.decide(flight.history)
         if isinstance(decision, GiveUp):
             if decision.reason == "caller_fault":
@@ -173,15 +176,19 @@ class FailoverService:
                 return _RETURN
             return self._give_up(flight, None, reason=decision.reason)
         if isinstance(decision, Retry):
+            # Wait first, choose after: by then a circuit the server opened for that long is
+            # half-open again, or another key is the better choice.
             flight.retries += 1
             flight.waited_ms += decision.delay_ms
-            return self._next(flight, delay_ms=decision.delay_ms, after=verdict.error_class)
+            flight.waited_since_attempt += decision.delay_ms
+            _log.info("request_waiting", request_id=flight.request_id, wait_ms=decision.delay_ms, reason="retry")
+            return FetchPlan(action="wait", delay_ms=decision.delay_ms)
         assert isinstance(decision, Failover)
         flight.tried.add((target_id, key_id))
         if decision.scope == "target":
             flight.excluded.add(target_id)
         flight.only_target = target_id if decision.same_target_only else None
-        return self._next(flight, delay_ms=0, after=verdict.error_class)
+        return self._next(flight)
 
     def done(self, params: FetchDone) -> None:
         flight = self._flights.pop(params.request_id, None)
@@ -195,7 +202,7 @@ class FailoverService:
         self.engine.report(Outcome(target_id=target_id, key_id=key_id, latency_ms=params.latency_ms))
         self.shared.record_use(key_id, None)
         flight.current = None
-        flight.history.append(Attempt(target_id=target_id, key_id=key_id))
+        flight.history.append(Attempt(target_id=target_id, key_id=key_id, waited_ms=flight.waited_since_attempt))
         self._summary(flight, "success")
 
     # Moving a new turn to another API format, where the config allows another model
@@ -291,7 +298,7 @@ class FailoverService:
 
     # Selection
 
-    def _next(self, flight: _Flight, *, delay_ms: int, after: ErrorClass | None = None) -> FetchPlan:
+    def _next(self, flight: _Flight) -> FetchPlan:
         self.sync_shared_state()
         now = self._clock()
         allowed = self.routing.same_format(flight.origin) - flight.excluded
@@ -312,11 +319,12 @@ class FailoverService:
                 # Every key was tried; one that only cools down briefly may be tried again.
                 retry_at = self._when_usable_again(flight, allowed)
             wait = None if retry_at is None else max(0, retry_at - now)
-            if wait is not None and flight.waited_ms + delay_ms + wait <= self._config.max_wait_ms:
+            if wait is not None and flight.waited_ms + wait <= self._config.max_wait_ms:
                 flight.waited_ms += wait
+                flight.waited_since_attempt += wait
                 flight.tried.clear()
                 _log.info("request_waiting", request_id=flight.request_id, wait_ms=wait)
-                return FetchPlan(action="wait", delay_ms=delay_ms + wait)
+                return FetchPlan(action="wait", delay_ms=wait)
             # Every target this request may use held back by the operator: say so (issue 6).
             held = self.engine.snapshot()
             if self.routing.same_format(flight.origin) <= (held.paused | held.draining):
@@ -325,10 +333,10 @@ class FailoverService:
         target_id, key_id = chosen.target_id, chosen.key_id or ""
         previous = flight.history[-1] if flight.history else None
         if previous is not None and (previous.target_id, previous.key_id) != (target_id, key_id):
-            self._announce_switch(flight, previous, target_id, key_id, after)
+            self._announce_switch(flight, previous, target_id, key_id)
         flight.attempt += 1
         flight.current = (target_id, key_id, flight.attempt, now)
-        return self._send_plan(flight, target_id, key_id, delay_ms)
+        return self._send_plan(flight, target_id, key_id)
 
     def _select_pinned(self, flight: _Flight, allowed: frozenset[str]) -> SelectionRecord | None:
         # The user's pin goes first when it can serve; otherwise selection goes on as usual.
@@ -363,7 +371,7 @@ class FailoverService:
             return None
         return probe.retry_at_ms
 
-    def _send_plan(self, flight: _Flight, target_id: str, key_id: str, delay_ms: int) -> FetchPlan:
+    def _send_plan(self, flight: _Flight, target_id: str, key_id: str) -> FetchPlan:
         route = self.routing.routes[target_id]
         origin = self.routing.routes[flight.origin]
         secret = self.routing.secrets.get(key_id) if key_id else None
@@ -377,16 +385,14 @@ class FailoverService:
         return FetchPlan(
             action="send",
             attempt=flight.attempt,
-            delay_ms=delay_ms,
             headers=auth_headers(route.npm, secret) if secret else None,
             strip_headers=list(strip_auth_headers()) if secret else None,
             url=rewrite_url(flight.url, origin=origin, target=route),
             model=model,
         )
 
-    def _announce_switch(
-        self, flight: _Flight, previous: Attempt, target_id: str, key_id: str, cause: ErrorClass | None
-    ) -> None:
+    def _announce_switch(self, flight: _Flight, previous: Attempt, target_id: str, key_id: str) -> None:
+        cause = previous.error_class
         if previous.target_id != target_id:
             flight.failovers += 1
         event = {

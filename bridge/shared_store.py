@@ -47,7 +47,7 @@ class SharedStore:
         elif isinstance(event, KeyMarkedDead):
             self._on_profile(lambda s: s.set_profile_status(event.key_id, "dead", event.reason))
         elif isinstance(event, CircuitStateChange):
-            store.save_circuit(event.target_id, {"state": str(event.to)}, event.at_ms)
+            store.save_circuit(event.target_id, {"state": event.to_state}, event.at_ms)
 
     def record_use(self, key_id: str, error_class: ErrorClass | None) -> None:
         """Count a use of the profile ``key_id``, and its error class if it failed."""
