@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 
 import structlog
 
+from bridge.runtime import wall_clock_ms as now_ms
+
 __all__ = ["audit_to_bridge_log", "now_ms", "quiet_logs"]
-
-
-def now_ms() -> int:
-    """The wall clock in epoch milliseconds (commands own their clock; the core never reads it)."""
-    return time.time_ns() // 1_000_000
 
 
 def quiet_logs() -> None:

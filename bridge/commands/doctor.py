@@ -10,12 +10,13 @@ import os
 import sqlite3
 import sys
 
+from bridge.commands import add_project_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("doctor", help="check versions, config, auth.json, state store, log, pools",
                                    description=__doc__.split("\n\n")[1])
-    parser.add_argument("--directory", default=".", help="project directory whose config is checked (default: .)")
-    parser.add_argument("--json", action="store_true", help="JSON output")
+    add_project_arguments(parser, directory_is="whose config is checked")
     parser.set_defaults(run=_run)
 
 

@@ -12,6 +12,8 @@ import argparse
 import os
 import sys
 
+from bridge.commands import add_project_arguments
+
 _HELP = {
     "pause": ("TARGET", "send no new request to a target until `resume`"),
     "resume": ("TARGET", "undo pause and drain"),
@@ -33,8 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--directory", default=".", help="project directory whose config names the targets (default: .)")
-    parser.add_argument("--json", action="store_true", help="JSON output")
+    add_project_arguments(parser, directory_is="whose config names the targets")
 
 
 def target_ids_or_error(directory: str) -> tuple[list[str], str | None]:

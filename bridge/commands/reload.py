@@ -14,12 +14,13 @@ import argparse
 import os
 import sys
 
+from bridge.commands import add_project_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("reload", help="validate the config and have running bridges re-read it now",
                                    description=__doc__.split("\n\n")[1])
-    parser.add_argument("--directory", default=".", help="project directory whose config is read (default: .)")
-    parser.add_argument("--json", action="store_true", help="JSON output")
+    add_project_arguments(parser)
     parser.set_defaults(run=_run)
 
 

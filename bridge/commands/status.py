@@ -11,12 +11,13 @@ import argparse
 import os
 import sys
 
+from bridge.commands import add_project_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("status", help="every target and pool: state, circuit, cooldowns, keys, pins",
                                    description=__doc__.split("\n\n")[1])
-    parser.add_argument("--directory", default=".", help="project directory whose config is read (default: .)")
-    parser.add_argument("--json", action="store_true", help="JSON output")
+    add_project_arguments(parser)
     parser.set_defaults(run=_run)
 
 
