@@ -166,7 +166,8 @@ class RpcConnection:
     ) -> None:
         self._frames = FrameReader(reader)
         self._write = write
-        self._outbox: list[bytes] = []
+        #: Replies held until the end of this event-loop turn; None when none was written yet.
+        self._outbox: list[bytes] | None = None
         self._tasks: dict[Any, asyncio.Task[Any]] = {}
         self._encoder = msgspec.json.Encoder()
         self._endpoint = Endpoint(_Dispatcher(methods, spawn, self._tasks), self._send, max_workers=1)
@@ -237,19 +238,24 @@ class RpcConnection:
             if "id" not in message:
                 return
             body = self._encoder.encode({"jsonrpc": "2.0", "id": message["id"], "error": _Internal().to_dict()})
-        if not self._outbox:
-            # Replies written in one event-loop turn leave in one write (a burst of pipelined
-            # requests would otherwise cost a system call per reply).
-            try:
-                asyncio.get_running_loop().call_soon(self._flush)
-            except RuntimeError:  # no loop: write now
-                self._write(encode_frame(body))
-                return
-        self._outbox.append(encode_frame(body))
+        frame = encode_frame(body)
+        if self._outbox is not None:
+            self._outbox.append(frame)
+            return
+        # The first reply of a loop turn leaves at once (a lone request waits for nothing);
+        # the ones after it in the same turn (a pipelined burst) leave together at its end,
+        # one system call instead of one per reply.
+        self._write(frame)
+        try:
+            asyncio.get_running_loop().call_soon(self._end_turn)
+            self._outbox = []
+        except RuntimeError:  # no loop running: nothing to batch with
+            pass
 
-    def _flush(self) -> None:
-        data, self._outbox = b"".join(self._outbox), []
-        self._write(data)
+    def _end_turn(self) -> None:
+        outbox, self._outbox = self._outbox, None
+        if outbox:
+            self._write(b"".join(outbox))
 
     def _send_error(self, msg_id: str | int | None, exc: JsonRpcException) -> None:
         self._send({"jsonrpc": "2.0", "id": msg_id, "error": exc.to_dict()})
