@@ -225,10 +225,9 @@ class FailoverService:
         if self._peek(probe, same_format, within_ms=self._config.max_wait_ms):
             return None
         others = frozenset(t for t, r in self.routing.routes.items() if t not in same_format and r.models)
-        record = self._select(probe, others)
+        record = self._probe(probe, others)
         if record.selected is None:
             return None
-        self.engine.cancel(record.selected.target_id)
         route = self.routing.routes[record.selected.target_id]
         _log.info("turn_rerouted", session_id=session_id, from_provider=provider_id, from_model=model,
                   to_provider=route.provider_id, to_model=route.models[0])
@@ -238,9 +237,8 @@ class FailoverService:
 
     def _peek(self, flight: _Flight, allowed: frozenset[str], *, within_ms: int) -> bool:
         """Whether one of ``allowed`` can serve now or within ``within_ms`` (takes no slot)."""
-        record = self._select(flight, allowed)
+        record = self._probe(flight, allowed)
         if record.selected is not None:
-            self.engine.cancel(record.selected.target_id)
             return True
         return record.retry_at_ms is not None and record.retry_at_ms - self._clock() <= within_ms
 
@@ -364,12 +362,18 @@ class FailoverService:
         )
 
     def _when_usable_again(self, flight: _Flight, allowed: set[str] | frozenset[str]) -> int | None:
-        probe = self._select(flight, allowed, tried=frozenset())
-        if probe.selected is not None:
-            # Usable right now although it just failed: not a wait, a loop. Give the slot back.
-            self.engine.cancel(probe.selected.target_id)
-            return None
-        return probe.retry_at_ms
+        probe = self._probe(flight, allowed, tried=frozenset())
+        # Usable right now although it just failed: not a wait, a loop.
+        return None if probe.selected is not None else probe.retry_at_ms
+
+    def _probe(
+        self, flight: _Flight, allowed: set[str] | frozenset[str], *, tried: frozenset[tuple[str, str]] | None = None
+    ) -> SelectionRecord:
+        """A selection that only looks: the slot a selected target took is given back at once."""
+        record = self._select(flight, allowed, tried=tried)
+        if record.selected is not None:
+            self.engine.cancel(record.selected.target_id)
+        return record
 
     def _send_plan(self, flight: _Flight, target_id: str, key_id: str) -> FetchPlan:
         route = self.routing.routes[target_id]

@@ -38,6 +38,12 @@ def claim_stdout() -> int:
     return wire
 
 
+def _pollable(fd: int) -> bool:
+    """Pipes and sockets go through the event loop; files, /dev/null and terminals cannot."""
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 async def _open_input(fd: int, reader: asyncio.StreamReader) -> Callable[[], None]:
     """Feed ``fd`` into ``reader``; returns how to stop.
 
@@ -45,8 +51,7 @@ async def _open_input(fd: int, reader: asyncio.StreamReader) -> Callable[[], Non
     (a regular file, ``/dev/null``, a terminal) cannot be polled, so a thread reads it.
     """
     loop = asyncio.get_running_loop()
-    mode = os.fstat(fd).st_mode
-    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+    if _pollable(fd):
         transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0, closefd=False)
         )
@@ -64,8 +69,7 @@ async def _open_input(fd: int, reader: asyncio.StreamReader) -> Callable[[], Non
 async def _open_output(fd: int) -> tuple[Callable[[bytes], object], Callable[[], None]]:
     """A non-blocking writer for ``fd`` and how to close it; regular files are written directly."""
     loop = asyncio.get_running_loop()
-    mode = os.fstat(fd).st_mode
-    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+    if _pollable(fd):
         transport, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(fd, "wb", buffering=0, closefd=False))
         return transport.write, transport.close
     return (lambda data: os.write(fd, data)), (lambda: None)

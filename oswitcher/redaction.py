@@ -109,7 +109,7 @@ def redact(value: Any) -> Any:
 
     Strings under a secret-sounding key are replaced whole; other strings are scanned for
     secret-shaped text. Other scalars pass through. (This runs on every log line: concrete type
-    checks come first, and the common cases are handled inline.)
+    checks come first.)
     """
     if isinstance(value, str):
         return redact_text(value)
@@ -117,12 +117,7 @@ def redact(value: Any) -> Any:
         out = {}
         for key, item in value.items():
             if isinstance(item, str):
-                if not item or len(item) < 8 and not (isinstance(key, str) and is_secret_key(key)):
-                    out[key] = item
-                elif isinstance(key, str) and is_secret_key(key):
-                    out[key] = _mask(item)
-                else:
-                    out[key] = _redact_short(item) if len(item) <= 256 else _redact_scan(item)
+                out[key] = _mask(item) if item and isinstance(key, str) and is_secret_key(key) else redact_text(item)
             elif item is None or isinstance(item, (bool, int, float)):
                 out[key] = item
             else:
